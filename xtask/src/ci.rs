@@ -1,0 +1,82 @@
+//! `cargo xtask ci`: the one command that decides whether a change is good.
+
+use std::time::Instant;
+
+use anyhow::Context;
+use xshell::{Shell, cmd};
+
+use crate::postgres::TempCluster;
+
+#[derive(Debug, clap::Args)]
+pub struct Ci {
+    /// Skip the PostgreSQL leg (it needs Debian's `postgresql` package or DATABASE_URL).
+    #[arg(long)]
+    no_postgres: bool,
+    /// Skip the browser leg (it needs Debian's `chromium` and `chromium-driver`).
+    #[arg(long)]
+    no_browser: bool,
+}
+
+impl Ci {
+    pub fn run(self) -> anyhow::Result<()> {
+        let sh = Shell::new()?;
+        sh.change_dir(crate::project_root());
+        let started = Instant::now();
+
+        step("cargo fmt --check", || {
+            cmd!(sh, "cargo fmt --all -- --check").run()?;
+            Ok(())
+        })?;
+        step("cargo clippy", || {
+            cmd!(sh, "cargo clippy --workspace --all-targets -- -D warnings").run()?;
+            Ok(())
+        })?;
+        // Unit and integration tests of every crate on SQLite, and the whole conformance
+        // suite over HTTP against an in-process stack (its harness = false test target).
+        step("cargo test (SQLite)", || {
+            cmd!(sh, "cargo test --workspace").run()?;
+            Ok(())
+        })?;
+        if !self.no_postgres {
+            step("PostgreSQL leg", || postgres_leg(&sh))?;
+        }
+        if !self.no_browser {
+            step("documented journeys in Chromium", || {
+                cmd!(
+                    sh,
+                    "cargo run --package conformance -- --browser --tags @journey"
+                )
+                .run()?;
+                Ok(())
+            })?;
+        }
+        println!(
+            "\nxtask ci: all checks passed in {:.0?}",
+            started.elapsed()
+        );
+        Ok(())
+    }
+}
+
+/// Runs the portal's tests and the conformance suite against PostgreSQL: a server given
+/// by `DATABASE_URL`, or a throwaway cluster made for this run and removed after it.
+fn postgres_leg(sh: &Shell) -> anyhow::Result<()> {
+    let (url, _cluster) = match std::env::var("DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => (url, None),
+        _ => {
+            let cluster = TempCluster::start().context("Failed to start a PostgreSQL cluster")?;
+            (cluster.url(), Some(cluster))
+        }
+    };
+    let _env = sh.push_env("PORTAL_TEST_DATABASE_URL", &url);
+    cmd!(sh, "cargo test --package portal --package conformance").run()?;
+    Ok(())
+}
+
+fn step(name: &str, f: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Result<()> {
+    println!("\n==> {name}");
+    let started = Instant::now();
+    f().with_context(|| format!("xtask ci: step `{name}` failed"))?;
+    println!("==> {name}: ok in {:.0?}", started.elapsed());
+    Ok(())
+}

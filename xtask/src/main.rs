@@ -1,0 +1,59 @@
+//! Project automation: `cargo xtask ci | dev | conformance | bench`.
+//!
+//! `ci` is the one entry point CI calls (through `.ci/run`); every other subcommand is a
+//! convenience for developers and QA.
+
+mod ci;
+mod postgres;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "xtask", about = "Project automation for the password recovery workspace")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Every check: formatting, clippy, all tests (SQLite and PostgreSQL), the
+    /// conformance suite over HTTP and the documented journeys in Chromium, and a quick
+    /// benchmark run.
+    Ci(ci::Ci),
+    /// Run the portal with its embedded sink (same as `cargo run`).
+    Dev {
+        /// Extra arguments for the portal binary.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Run the Gherkin conformance suite (in-process by default; `--base-url URL
+    /// --sink-url URL` for a deployed portal; `--browser` for Chromium).
+    Conformance {
+        /// Arguments for the conformance runner (see `cargo xtask conformance -- --help`).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Ci(ci) => ci.run(),
+        Command::Dev { args } => {
+            let sh = xshell::Shell::new()?;
+            xshell::cmd!(sh, "cargo run --package portal -- {args...}").run()?;
+            Ok(())
+        }
+        Command::Conformance { args } => {
+            let sh = xshell::Shell::new()?;
+            xshell::cmd!(sh, "cargo run --package conformance -- {args...}").run()?;
+            Ok(())
+        }
+    }
+}
+
+/// The workspace root (xtask lives one level below it).
+fn project_root() -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    dir.parent().unwrap_or(dir).to_path_buf()
+}
