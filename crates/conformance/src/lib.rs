@@ -1,1 +1,26 @@
-//! conformance
+//! The Gherkin conformance suite: `features/*.feature` (the help article's steps, word for
+//! word, then the security and failure rules) run against the portal.
+//!
+//! - [`world`]: the cucumber World, a small browser plus a mailbox, one account per
+//!   scenario; [`steps`]: one-line step definitions grouped by concept.
+//! - [`browser`]: the same gestures over HTTP ([`html`] reads the pages) or in Chromium
+//!   through WebDriver ([`chromedriver`] starts the driver).
+//! - [`stack`]: the in-process target (portal + sink + [`relay`] + manual clock);
+//!   [`mail`]: waiting on the sink.
+//! - [`runner`]: console, JUnit XML and cucumber JSON reports, the exit status.
+
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod browser;
+pub mod chromedriver;
+pub mod cli;
+pub mod html;
+pub mod mail;
+pub mod relay;
+pub mod runner;
+pub mod stack;
+mod steps;
+pub mod world;
+
+pub use cli::Options;
+pub use runner::{Report, run};

@@ -3,6 +3,9 @@
 
 use std::time::Duration;
 
+use anyhow::Context as _;
+use reqwest::StatusCode;
+
 use crate::{Message, MessagesSummary, WaitError};
 
 /// Talks to a sink's HTTP API.
@@ -11,6 +14,10 @@ pub struct SinkClient {
     base_url: String,
     http: reqwest::Client,
 }
+
+/// Extra time given to the HTTP request beyond the server-side wait, so the server's
+/// 408 arrives before our own timeout fires.
+const WAIT_GRACE: Duration = Duration::from_secs(5);
 
 impl SinkClient {
     /// `base_url` like `http://127.0.0.1:8025`.
@@ -24,23 +31,78 @@ impl SinkClient {
     pub fn base_url(&self) -> &str {
         &self.base_url
     }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
     /// Long-polls `GET /api/v1/wait` until a message matching `query` exists.
     pub async fn wait_for(&self, query: &str, timeout: Duration) -> Result<Message, WaitError> {
-        let _ = (query, timeout, &self.http);
-        todo!("client: wait_for")
+        let resp = self
+            .http
+            .get(self.url("/api/v1/wait"))
+            .query(&[
+                ("query", query.to_owned()),
+                ("timeout", format!("{}ms", timeout.as_millis())),
+            ])
+            .timeout(timeout + WAIT_GRACE)
+            .send()
+            .await
+            .with_context(|| format!("Failed to reach the sink at {}", self.base_url))?;
+        match resp.status() {
+            StatusCode::REQUEST_TIMEOUT => Err(WaitError::Timeout {
+                query: query.to_owned(),
+                timeout,
+            }),
+            StatusCode::BAD_REQUEST => {
+                Err(WaitError::BadQuery(resp.text().await.unwrap_or_default()))
+            }
+            _ => Ok(json(resp).await?),
+        }
     }
     /// `GET /api/v1/search?query=`.
     pub async fn search(&self, query: &str) -> Result<MessagesSummary, WaitError> {
-        let _ = query;
-        todo!("client: search")
+        let resp = self
+            .http
+            .get(self.url("/api/v1/search"))
+            .query(&[("query", query)])
+            .send()
+            .await
+            .with_context(|| format!("Failed to reach the sink at {}", self.base_url))?;
+        if resp.status() == StatusCode::BAD_REQUEST {
+            return Err(WaitError::BadQuery(resp.text().await.unwrap_or_default()));
+        }
+        Ok(json(resp).await?)
     }
-    /// `GET /api/v1/message/{id}`.
+    /// `GET /api/v1/message/{id}` (`latest` for the newest).
     pub async fn message(&self, id: &str) -> Result<Message, WaitError> {
-        let _ = id;
-        todo!("client: message")
+        let resp = self
+            .http
+            .get(self.url(&format!("/api/v1/message/{id}")))
+            .send()
+            .await
+            .with_context(|| format!("Failed to reach the sink at {}", self.base_url))?;
+        Ok(json(resp).await?)
     }
     /// `DELETE /api/v1/messages` with no IDs: deletes everything.
     pub async fn delete_all(&self) -> Result<(), WaitError> {
-        todo!("client: delete_all")
+        let resp = self
+            .http
+            .delete(self.url("/api/v1/messages"))
+            .send()
+            .await
+            .with_context(|| format!("Failed to reach the sink at {}", self.base_url))?;
+        resp.error_for_status()
+            .context("The sink refused to delete")?;
+        Ok(())
     }
+}
+
+async fn json<T: serde::de::DeserializeOwned>(resp: reqwest::Response) -> anyhow::Result<T> {
+    let resp = resp
+        .error_for_status()
+        .context("The sink answered with an error")?;
+    resp.json()
+        .await
+        .context("The sink answered with unexpected JSON")
 }

@@ -15,14 +15,30 @@
 //!
 //! For a sink running elsewhere, use [`client::SinkClient`].
 
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod client;
+mod http;
 pub mod model;
+mod parse;
+pub mod query;
+mod smtp;
+mod store;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
-pub use model::{Address, Envelope, Message, MessageSummary, MessagesSummary};
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub use model::{Address, Attachment, Envelope, Message, MessageSummary, MessagesSummary};
+pub use query::{Query, QueryError};
+
+use store::Store;
 
 /// How a sink is started.
 #[derive(Debug, Clone)]
@@ -35,11 +51,11 @@ pub struct SinkConfig {
     pub db: Option<PathBuf>,
     /// Largest accepted message in bytes (SMTP answers 552 above it).
     pub max_message_bytes: usize,
-    /// Retention: at most this many messages (oldest dropped first).
+    /// Retention: at most this many messages (oldest dropped first; 0 = unlimited).
     pub max_messages: usize,
-    /// Retention: at most this many bytes of raw messages in total.
+    /// Retention: at most this many bytes of raw messages in total (0 = unlimited).
     pub max_total_bytes: u64,
-    /// Recipients accepted per message.
+    /// Recipients accepted per message (more are answered 452).
     pub max_recipients: usize,
 }
 
@@ -74,7 +90,12 @@ impl Default for SinkConfig {
 pub enum WaitError {
     /// No matching message arrived in time.
     #[error("no message matching {query:?} arrived within {timeout:?}")]
-    Timeout { query: String, timeout: Duration },
+    Timeout {
+        /// The query waited for.
+        query: String,
+        /// How long we waited.
+        timeout: Duration,
+    },
     /// The query could not be parsed.
     #[error("invalid query: {0}")]
     BadQuery(String),
@@ -90,15 +111,75 @@ impl MailSink {
     /// Binds both listeners and starts serving in the background of the current tokio
     /// runtime. The sink runs until the handle is shut down or dropped.
     pub async fn start(config: SinkConfig) -> anyhow::Result<SinkHandle> {
-        let _ = config;
-        todo!("mailsink: start")
+        let store = Arc::new(
+            Store::open(
+                config.db.as_deref(),
+                store::Limits {
+                    max_messages: config.max_messages,
+                    max_total_bytes: config.max_total_bytes,
+                },
+            )
+            .await?,
+        );
+        let smtp_listener = TcpListener::bind(config.smtp_addr)
+            .await
+            .with_context(|| format!("Failed to bind SMTP on {}", config.smtp_addr))?;
+        let http_listener = TcpListener::bind(config.http_addr)
+            .await
+            .with_context(|| format!("Failed to bind HTTP on {}", config.http_addr))?;
+        let smtp_addr = smtp_listener.local_addr()?;
+        let http_addr = http_listener.local_addr()?;
+        let cancel = CancellationToken::new();
+
+        let smtp_task = tokio::spawn(smtp::serve(
+            smtp_listener,
+            Arc::new(smtp::SmtpContext {
+                store: store.clone(),
+                max_message_bytes: config.max_message_bytes,
+                max_recipients: config.max_recipients.max(1),
+            }),
+            cancel.clone(),
+        ));
+        let app = http::router(http::AppState {
+            store: store.clone(),
+            cancel: cancel.clone(),
+        });
+        let http_cancel = cancel.clone();
+        let http_task = tokio::spawn(async move {
+            let served = axum::serve(http_listener, app)
+                .with_graceful_shutdown(http_cancel.cancelled_owned())
+                .await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "HTTP server failed");
+            }
+        });
+        tracing::info!(%smtp_addr, %http_addr, "mailsink started");
+        Ok(SinkHandle {
+            smtp_addr,
+            http_addr,
+            store,
+            cancel,
+            tasks: vec![smtp_task, http_task],
+        })
     }
 }
 
-/// A running sink.
+/// A running sink. Dropping it stops the servers (without waiting for them).
 pub struct SinkHandle {
     smtp_addr: SocketAddr,
     http_addr: SocketAddr,
+    store: Arc<Store>,
+    cancel: CancellationToken,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for SinkHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SinkHandle")
+            .field("smtp_addr", &self.smtp_addr)
+            .field("http_addr", &self.http_addr)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SinkHandle {
@@ -114,24 +195,61 @@ impl SinkHandle {
     pub fn http_url(&self) -> String {
         format!("http://{}", self.http_addr)
     }
+    /// An HTTP client for this sink (the same calls a remote sink answers).
+    pub fn client(&self) -> client::SinkClient {
+        client::SinkClient::new(self.http_url())
+    }
     /// Waits until a message matching `query` (the search syntax: `to:`, `from:`,
     /// `subject:`, quoted phrases, plain words) is stored, and returns the newest such
     /// message. Returns at once if one already exists.
     pub async fn wait_for(&self, query: &str, timeout: Duration) -> Result<Message, WaitError> {
-        let _ = (query, timeout);
-        todo!("mailsink: wait_for")
+        let q = Query::parse(query).map_err(|e| WaitError::BadQuery(e.to_string()))?;
+        let entry = self
+            .store
+            .wait_for(&q, timeout)
+            .await
+            .ok_or_else(|| WaitError::Timeout {
+                query: query.to_owned(),
+                timeout,
+            })?;
+        Ok(self.store.message(&entry).await?)
     }
     /// All stored messages matching `query` (empty query = all), newest first.
     pub async fn search(&self, query: &str) -> Result<Vec<Message>, WaitError> {
-        let _ = query;
-        todo!("mailsink: search")
+        let q = Query::parse(query).map_err(|e| WaitError::BadQuery(e.to_string()))?;
+        let page = self.store.search(&q, 0, usize::MAX);
+        let mut out = Vec::with_capacity(page.entries.len());
+        for e in &page.entries {
+            out.push(self.store.message(e).await?);
+        }
+        Ok(out)
     }
     /// Deletes every stored message.
     pub async fn clear(&self) {
-        todo!("mailsink: clear")
+        if let Err(e) = self.store.clear().await {
+            tracing::error!(error = %format!("{e:#}"), "failed to clear the sink");
+        }
     }
-    /// Stops both servers; in-flight SMTP sessions are closed.
-    pub async fn shutdown(self) {
-        todo!("mailsink: shutdown")
+    /// Stops both servers; in-flight SMTP sessions are closed. Both ports are free when
+    /// this returns.
+    pub async fn shutdown(mut self) {
+        self.cancel.cancel();
+        for task in std::mem::take(&mut self.tasks) {
+            let abort = task.abort_handle();
+            // Graceful first; a connection that will not finish must not hold us.
+            if tokio::time::timeout(Duration::from_secs(5), task)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
+        }
+        self.store.close().await;
+    }
+}
+
+impl Drop for SinkHandle {
+    fn drop(&mut self) {
+        self.cancel.cancel();
     }
 }

@@ -1,1 +1,121 @@
-fn main() {}
+//! `mailsink`: run the sink as a standalone server.
+
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+use mailsink::{MailSink, SinkConfig};
+
+/// An SMTP sink that captures every email it receives and shows it over a
+/// Mailpit-compatible HTTP API and a web UI. Nothing is ever delivered.
+#[derive(Debug, Parser)]
+#[command(name = "mailsink", version, about)]
+struct Args {
+    /// Address the SMTP server listens on.
+    #[arg(long, env = "MAILSINK_SMTP", default_value = "127.0.0.1:1025")]
+    smtp: SocketAddr,
+    /// Address the HTTP API and web UI listen on.
+    #[arg(long, env = "MAILSINK_HTTP", default_value = "127.0.0.1:8025")]
+    http: SocketAddr,
+    /// Keep messages in this SQLite file across restarts (default: in memory only).
+    #[arg(long, env = "MAILSINK_DB")]
+    db: Option<PathBuf>,
+    /// Largest accepted message (bytes, or with a K/M/G suffix, e.g. 25M); bigger
+    /// ones are refused with SMTP 552.
+    #[arg(long, env = "MAILSINK_MAX_MESSAGE_SIZE", default_value = "25M", value_parser = parse_size)]
+    max_message_size: u64,
+    /// Keep at most this many messages; the oldest are dropped first (0 = no limit).
+    #[arg(long, env = "MAILSINK_MAX_MESSAGES", default_value_t = 1000)]
+    max_messages: usize,
+    /// Keep at most this many bytes of messages in total (K/M/G suffix allowed;
+    /// 0 = no limit).
+    #[arg(long, env = "MAILSINK_MAX_TOTAL_SIZE", default_value = "512M", value_parser = parse_size)]
+    max_total_size: u64,
+    /// Recipients accepted per message; more are answered 452.
+    #[arg(long, env = "MAILSINK_MAX_RECIPIENTS", default_value_t = 100)]
+    max_recipients: usize,
+}
+
+/// `1234`, `64K`, `25M`, `1G` (binary multiples; a trailing `B`/`iB` is allowed).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim().to_ascii_uppercase();
+    let t = t.trim_end_matches("IB").trim_end_matches('B');
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, 'K')) => (&t[..i], 1u64 << 10),
+        Some((i, 'M')) => (&t[..i], 1 << 20),
+        Some((i, 'G')) => (&t[..i], 1 << 30),
+        _ => (t, 1),
+    };
+    num.trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .ok_or_else(|| format!("not a size: {s:?} (try 25M or 1048576)"))
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let args = Args::parse();
+    let config = SinkConfig {
+        smtp_addr: args.smtp,
+        http_addr: args.http,
+        db: args.db,
+        max_message_bytes: usize::try_from(args.max_message_size).unwrap_or(usize::MAX),
+        max_messages: args.max_messages,
+        max_total_bytes: args.max_total_size,
+        max_recipients: args.max_recipients,
+    };
+    let sink = MailSink::start(config).await?;
+    println!(
+        "mailsink: SMTP on {}, web UI and API on {}",
+        sink.smtp_addr(),
+        sink.http_url()
+    );
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    sink.shutdown().await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_accept_suffixes() {
+        assert_eq!(parse_size("1024"), Ok(1024));
+        assert_eq!(parse_size("25M"), Ok(25 << 20));
+        assert_eq!(parse_size("64KiB"), Ok(64 << 10));
+        assert!(parse_size("lots").is_err());
+    }
+}

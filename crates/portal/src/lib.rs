@@ -1,1 +1,22 @@
-//! portal
+//! `portal`: a self-hostable account portal whose "forgot password" and "change password"
+//! journeys work exactly as the help article documents, over HTML pages and a JSON API.
+//!
+//! Layout (see ARCHITECTURE.md): [`config`] (flags + env), [`clock`] (injected time),
+//! [`domain`] (parse-don't-validate newtypes), [`store`] (sqlx, portable SQL),
+//! [`mail`] (templates, outbox, delivery worker), [`accounts`] (the use cases shared by
+//! the HTML pages and the API), [`web`] (axum), [`startup`] (`Application`).
+
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod accounts;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod mail;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+pub mod web;
+
+pub use config::Config;
+pub use startup::Application;

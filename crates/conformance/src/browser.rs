@@ -1,0 +1,363 @@
+//! The "browser" a scenario drives: over plain HTTP (reqwest with a cookie jar, pages
+//! read with [`crate::html`]) or a real Chromium through WebDriver (fantoccini). Both
+//! offer the same few gestures, named after what a user does, so one set of steps drives
+//! either.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use fantoccini::{Client, Locator};
+use url::Url;
+
+use crate::html::{self, Action};
+
+/// One user agent with its own cookies.
+#[derive(Debug)]
+pub enum Browser {
+    /// HTTP with a cookie jar.
+    Http(HttpBrowser),
+    /// Chromium through WebDriver.
+    Web(WebBrowser),
+}
+
+impl Browser {
+    /// Opens `url`.
+    pub async fn open(&mut self, url: &Url) -> anyhow::Result<()> {
+        match self {
+            Self::Http(b) => b.open(url).await,
+            Self::Web(b) => b.open(url).await,
+        }
+    }
+
+    /// Follows the link or presses the button whose visible text (or accessible name,
+    /// e.g. `aria-label`) is `name`.
+    pub async fn click(&mut self, name: &str) -> anyhow::Result<()> {
+        match self {
+            Self::Http(b) => b.click(name).await,
+            Self::Web(b) => b.click(name).await,
+        }
+    }
+
+    /// Types `value` into the field labelled `label`.
+    pub async fn fill(&mut self, label: &str, value: &str) -> anyhow::Result<()> {
+        match self {
+            Self::Http(b) => b.fill(label, value),
+            Self::Web(b) => b.fill(label, value).await,
+        }
+    }
+
+    /// Whether the page has a field labelled `label`.
+    pub async fn has_field(&mut self, label: &str) -> anyhow::Result<bool> {
+        match self {
+            Self::Http(b) => Ok(html::has_field(&b.body, label)),
+            Self::Web(b) => Ok(b.field(label).await.is_ok()),
+        }
+    }
+
+    /// Whether the page has a link or button named `name`.
+    pub async fn has_clickable(&mut self, name: &str) -> anyhow::Result<bool> {
+        match self {
+            Self::Http(b) => Ok(b.plan(name).is_ok()),
+            Self::Web(b) => Ok(b.clickable(name).await.is_ok()),
+        }
+    }
+
+    /// The page's visible text, whitespace collapsed.
+    pub async fn text(&mut self) -> anyhow::Result<String> {
+        match self {
+            Self::Http(b) => Ok(html::visible_text(&b.body)),
+            Self::Web(b) => b.text().await,
+        }
+    }
+
+    /// The page's markup (for the step failure report).
+    pub async fn html(&mut self) -> anyhow::Result<String> {
+        match self {
+            Self::Http(b) => Ok(b.body.clone()),
+            Self::Web(b) => Ok(b.client.source().await?),
+        }
+    }
+
+    /// The address in the address bar.
+    pub async fn url(&mut self) -> anyhow::Result<Url> {
+        match self {
+            Self::Http(b) => b.url.clone().context("no page opened yet"),
+            Self::Web(b) => Ok(b.client.current_url().await?),
+        }
+    }
+
+    /// The last HTTP status (HTTP mode only: WebDriver does not expose it).
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Http(b) => Some(b.status),
+            Self::Web(_) => None,
+        }
+    }
+
+    /// A PNG of the page, in browser mode.
+    pub async fn screenshot(&mut self) -> Option<Vec<u8>> {
+        match self {
+            Self::Http(_) => None,
+            Self::Web(b) => b.client.screenshot().await.ok(),
+        }
+    }
+
+    /// Ends the browser session (closes Chromium's window).
+    pub async fn close(self) {
+        if let Self::Web(b) = self {
+            let _ = b.client.close().await;
+        }
+    }
+
+    /// A one-line description of where the browser is and what it shows, for failure
+    /// messages ("the page showed instead ...").
+    pub async fn describe(&mut self) -> String {
+        let url = self
+            .url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_else(|_| "(no page)".into());
+        let status = self.status().map(|s| format!(" [{s}]")).unwrap_or_default();
+        let text = self.text().await.unwrap_or_default();
+        let text = if text.chars().count() > 600 {
+            format!("{}…", text.chars().take(600).collect::<String>())
+        } else {
+            text
+        };
+        format!("page {url}{status} shows: {text:?}")
+    }
+}
+
+/// A browser over HTTP: cookies kept, redirects followed, forms submitted with their
+/// hidden fields, no JavaScript.
+#[derive(Debug)]
+pub struct HttpBrowser {
+    client: reqwest::Client,
+    url: Option<Url>,
+    status: u16,
+    body: String,
+    headers: reqwest::header::HeaderMap,
+    fills: Vec<(String, String)>,
+}
+
+impl HttpBrowser {
+    /// A fresh browser (empty cookie jar).
+    pub fn new() -> anyhow::Result<Self> {
+        Self::with_headers(reqwest::header::HeaderMap::new())
+    }
+
+    /// A fresh browser that sends `headers` with every request (e.g. a forged `Host`).
+    pub fn with_headers(headers: reqwest::header::HeaderMap) -> anyhow::Result<Self> {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .no_proxy()
+            .default_headers(headers)
+            .timeout(Duration::from_secs(30))
+            .user_agent("conformance-suite (HTTP browser)")
+            .build()
+            .context("building the HTTP client")?;
+        Ok(Self {
+            client,
+            url: None,
+            status: 0,
+            body: String::new(),
+            headers: reqwest::header::HeaderMap::new(),
+            fills: Vec::new(),
+        })
+    }
+
+    /// The last HTTP status.
+    pub fn status_code(&self) -> u16 {
+        self.status
+    }
+
+    /// The response headers of the current page.
+    pub fn headers(&self) -> &reqwest::header::HeaderMap {
+        &self.headers
+    }
+
+    async fn load(&mut self, request: reqwest::RequestBuilder) -> anyhow::Result<()> {
+        let response = request.send().await.context("the portal did not answer")?;
+        self.url = Some(response.url().clone());
+        self.status = response.status().as_u16();
+        self.headers = response.headers().clone();
+        self.body = response.text().await.context("reading the page")?;
+        self.fills.clear();
+        if self.status >= 500 {
+            anyhow::bail!(
+                "the portal answered {} at {}: {}",
+                self.status,
+                self.url.as_ref().map(Url::as_str).unwrap_or_default(),
+                html::visible_text(&self.body)
+            );
+        }
+        Ok(())
+    }
+
+    /// Opens `url`.
+    pub async fn open(&mut self, url: &Url) -> anyhow::Result<()> {
+        let request = self.client.get(url.clone());
+        self.load(request).await
+    }
+
+    fn plan(&self, name: &str) -> anyhow::Result<Action> {
+        let base = self.url.as_ref().context("no page opened yet")?;
+        Ok(html::plan_click(base, &self.body, name, &self.fills)?)
+    }
+
+    /// Follows a link or submits the form of a button.
+    pub async fn click(&mut self, name: &str) -> anyhow::Result<()> {
+        match self.plan(name)? {
+            Action::Get(url) => self.open(&url).await,
+            Action::Submit(s) => {
+                let request = if s.method == "GET" {
+                    let mut url = s.url.clone();
+                    url.query_pairs_mut().clear().extend_pairs(&s.fields);
+                    self.client.get(url)
+                } else {
+                    self.client.post(s.url.clone()).form(&s.fields)
+                };
+                self.load(request).await
+            }
+        }
+    }
+
+    /// Types into the field labelled `label` (sent with the next form submitted).
+    pub fn fill(&mut self, label: &str, value: &str) -> anyhow::Result<()> {
+        let name = html::field_name(&self.body, label)?;
+        self.fills.retain(|(n, _)| *n != name);
+        self.fills.push((name, value.to_owned()));
+        Ok(())
+    }
+
+    /// The current page's markup.
+    pub fn body(&self) -> &str {
+        &self.body
+    }
+}
+
+/// Chromium driven through WebDriver.
+#[derive(Debug)]
+pub struct WebBrowser {
+    client: Client,
+}
+
+/// Quotes `s` as an XPath string literal (XPath 1.0 has no escapes: use `concat`).
+pub fn xpath_literal(s: &str) -> String {
+    if !s.contains('\'') {
+        format!("'{s}'")
+    } else if !s.contains('"') {
+        format!("\"{s}\"")
+    } else {
+        let parts: Vec<String> = s.split('\'').map(|p| format!("'{p}'")).collect();
+        format!("concat({})", parts.join(", \"'\", "))
+    }
+}
+
+impl WebBrowser {
+    /// Opens a new WebDriver session (a fresh Chromium profile, so no cookies).
+    pub async fn connect(webdriver_url: &str) -> anyhow::Result<Self> {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": crate::chromedriver::CHROMIUM,
+                "args": crate::chromedriver::CHROMIUM_ARGS,
+            }),
+        );
+        let client = fantoccini::ClientBuilder::rustls()
+            .context("TLS roots for the WebDriver client")?
+            .capabilities(caps)
+            .connect(webdriver_url)
+            .await
+            .with_context(|| format!("opening a Chromium session through {webdriver_url}"))?;
+        Ok(Self { client })
+    }
+
+    async fn open(&mut self, url: &Url) -> anyhow::Result<()> {
+        self.client
+            .goto(url.as_str())
+            .await
+            .with_context(|| format!("opening {url}"))
+    }
+
+    async fn clickable(&self, name: &str) -> anyhow::Result<fantoccini::elements::Element> {
+        let n = xpath_literal(&html::normalize(name));
+        let xpath = format!(
+            "//a[@href][normalize-space(@aria-label)={n} or (not(@aria-label) and normalize-space(.)={n})] \
+             | //button[normalize-space(@aria-label)={n} or (not(@aria-label) and normalize-space(.)={n})] \
+             | //input[(@type='submit' or @type='button') and (normalize-space(@value)={n} or normalize-space(@aria-label)={n})]"
+        );
+        for el in self.client.find_all(Locator::XPath(&xpath)).await? {
+            if el.is_displayed().await.unwrap_or(false) {
+                return Ok(el);
+            }
+        }
+        anyhow::bail!("no visible link or button named {name:?} on this page")
+    }
+
+    async fn click(&mut self, name: &str) -> anyhow::Result<()> {
+        let el = self.clickable(name).await?;
+        // WebDriver's Element Click waits for the navigation a link or a submit button
+        // starts, so the next step reads the new document.
+        el.click().await.with_context(|| format!("clicking {name:?}"))?;
+        Ok(())
+    }
+
+    async fn field(&self, label: &str) -> anyhow::Result<fantoccini::elements::Element> {
+        let l = xpath_literal(&html::normalize(label));
+        let label_xpath = format!(
+            "//label[normalize-space(.)={l} or normalize-space(translate(., '*:', ''))={l}]"
+        );
+        if let Ok(label_el) = self.client.find(Locator::XPath(&label_xpath)).await {
+            if let Some(id) = label_el.attr("for").await? {
+                return Ok(self.client.find(Locator::Id(&id)).await?);
+            }
+            if let Ok(inner) = label_el.find(Locator::Css("input, select, textarea")).await {
+                return Ok(inner);
+            }
+        }
+        let aria = format!("//*[self::input or self::select or self::textarea][normalize-space(@aria-label)={l}]");
+        self.client
+            .find(Locator::XPath(&aria))
+            .await
+            .map_err(|_| anyhow::anyhow!("no field labelled {label:?} on this page"))
+    }
+
+    async fn fill(&mut self, label: &str, value: &str) -> anyhow::Result<()> {
+        let el = self.field(label).await?;
+        el.clear().await?;
+        if value.chars().all(|c| (c as u32) <= 0xFFFF) {
+            el.send_keys(value).await?;
+        } else {
+            // ChromeDriver can only type characters of the Basic Multilingual Plane; set
+            // the value as a paste would.
+            let el_json = serde_json::to_value(&el)?;
+            self.client
+                .execute(
+                    "arguments[0].value = arguments[1]; \
+                     arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
+                    vec![el_json, serde_json::Value::String(value.to_owned())],
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn text(&self) -> anyhow::Result<String> {
+        let body = self.client.find(Locator::Css("body")).await?;
+        Ok(html::normalize(&body.text().await?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xpath_literals_survive_both_quote_kinds() {
+        assert_eq!(xpath_literal("Log in"), "'Log in'");
+        assert_eq!(xpath_literal("Don't"), "\"Don't\"");
+        assert_eq!(xpath_literal(r#"a'b"c"#), r#"concat('a', "'", 'b"c')"#);
+    }
+}

@@ -1,0 +1,234 @@
+//! The scenario's view of the mail sink: wait for the next message to an address, take a
+//! link from it, and prove that no message came — always by waiting on the sink (its
+//! long-poll `wait` call), never by sleeping.
+
+use std::time::Duration;
+
+use mailsink::client::SinkClient;
+use mailsink::{Message, WaitError};
+
+/// How long a scenario waits for an email that should come.
+pub const ARRIVAL_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How long a scenario waits for an email that should *not* come, after a later email
+/// (sent through the same outbox) has already arrived.
+pub const ABSENCE_TIMEOUT: Duration = Duration::from_millis(750);
+
+/// A sink reached over its HTTP API (the in-process one or QA's), remembering which
+/// messages this scenario has already read so that "the next email" means a new one.
+///
+/// Read messages are left out of later waits by a negated search term: their Message-ID
+/// when they have one, else the token in their link, else their subject (the sink's
+/// query language has no term for its own message ID).
+#[derive(Debug, Clone)]
+pub struct Mailbox {
+    client: SinkClient,
+    seen: Vec<String>,
+}
+
+/// The search term that matches `msg` and (as far as the message lets us tell) no other.
+fn identifying_term(msg: &Message) -> String {
+    if !msg.message_id.trim().is_empty() {
+        return format!("message-id:{}", msg.message_id.trim());
+    }
+    if let Some(secret) = msg
+        .links
+        .iter()
+        .filter_map(|l| url::Url::parse(l).ok())
+        .flat_map(|u| secrets_in(&u))
+        .next()
+    {
+        return secret;
+    }
+    format!("subject:\"{}\"", msg.subject.replace('"', " "))
+}
+
+impl Mailbox {
+    /// A mailbox on the sink at `sink_url` (e.g. `http://127.0.0.1:8025`).
+    pub fn new(sink_url: &str) -> Self {
+        Self {
+            client: SinkClient::new(sink_url),
+            seen: Vec::new(),
+        }
+    }
+
+    /// The sink's base URL.
+    pub fn sink_url(&self) -> &str {
+        self.client.base_url()
+    }
+
+    /// The query for messages to `to` that match `words` and that this scenario has not
+    /// read yet (excluded by their Message-ID).
+    fn unseen_query(&self, to: &str, words: &str) -> String {
+        let mut q = format!("to:{to}");
+        if !words.trim().is_empty() {
+            q.push(' ');
+            q.push_str(words.trim());
+        }
+        for term in &self.seen {
+            q.push_str(" -");
+            q.push_str(term);
+        }
+        q
+    }
+
+    /// Waits for the next unread message to `to` matching `words` (sink search syntax,
+    /// e.g. `subject:"password"`), marks it read and returns it.
+    pub async fn next(&mut self, to: &str, words: &str) -> anyhow::Result<Message> {
+        let query = self.unseen_query(to, words);
+        match self.client.wait_for(&query, ARRIVAL_TIMEOUT).await {
+            Ok(msg) => {
+                self.mark_read(&msg);
+                Ok(msg)
+            }
+            Err(WaitError::Timeout { .. }) => anyhow::bail!(
+                "no new email to {to} matching {words:?} arrived within {ARRIVAL_TIMEOUT:?}{}",
+                self.describe_others(to).await
+            ),
+            Err(e) => Err(anyhow::Error::new(e).context(format!(
+                "waiting on the mail sink at {} for an email to {to}",
+                self.sink_url()
+            ))),
+        }
+    }
+
+    /// Marks a message as read by this scenario.
+    pub fn mark_read(&mut self, msg: &Message) {
+        let term = identifying_term(msg);
+        if !self.seen.contains(&term) {
+            self.seen.push(term);
+        }
+    }
+
+    /// Succeeds if no unread message to `to` matching `words` arrives within
+    /// [`ABSENCE_TIMEOUT`]; returns the message otherwise.
+    pub async fn none(&self, to: &str, words: &str) -> anyhow::Result<()> {
+        let query = self.unseen_query(to, words);
+        match self.client.wait_for(&query, ABSENCE_TIMEOUT).await {
+            Err(WaitError::Timeout { .. }) => Ok(()),
+            Ok(msg) => anyhow::bail!(
+                "an email to {to} arrived although none should: subject {:?}, text:\n{}",
+                msg.subject,
+                msg.text
+            ),
+            Err(e) => Err(anyhow::Error::new(e).context("asking the mail sink")),
+        }
+    }
+
+    /// How many messages to `to` matching `words` the sink holds (read or not).
+    pub async fn count(&self, to: &str, words: &str) -> anyhow::Result<u64> {
+        let summary = self
+            .client
+            .search(format!("to:{to} {words}").trim())
+            .await
+            .map_err(|e| anyhow::Error::new(e).context("searching the mail sink"))?;
+        Ok(summary.messages_count.max(summary.messages.len() as u64))
+    }
+
+    /// A line listing what did arrive for `to`, for failure messages.
+    async fn describe_others(&self, to: &str) -> String {
+        match self.client.search(&format!("to:{to}")).await {
+            Ok(s) if s.messages.is_empty() => format!("; the sink holds no email to {to} at all"),
+            Ok(s) => format!(
+                "; the sink holds for {to}: {}",
+                s.messages
+                    .iter()
+                    .map(|m| format!("{:?}", m.subject))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Err(e) => format!("; the sink could not be searched: {e}"),
+        }
+    }
+}
+
+/// The first link in `msg` whose path starts with `path` (e.g. `/recover`).
+pub fn link_to(msg: &Message, path: &str) -> anyhow::Result<url::Url> {
+    msg.links
+        .iter()
+        .filter_map(|l| url::Url::parse(l).ok())
+        .find(|u| u.path().starts_with(path))
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "the email {:?} holds no link to {path}; its links: {:?}",
+                msg.subject,
+                msg.links
+            )
+        })
+}
+
+/// Every piece of text a reader of `msg` sees: subject, text part, HTML part, links.
+pub fn full_text(msg: &Message) -> String {
+    format!(
+        "{}\n{}\n{}\n{}",
+        msg.subject,
+        msg.text,
+        msg.html,
+        msg.links.join("\n")
+    )
+}
+
+/// The values of `token`-like query parameters in `url` (what must stay secret).
+pub fn secrets_in(url: &url::Url) -> Vec<String> {
+    url.query_pairs()
+        .filter(|(k, v)| !k.is_empty() && v.len() >= 16)
+        .map(|(_, v)| v.into_owned())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(links: &[&str]) -> Message {
+        Message {
+            subject: "Reset".into(),
+            links: links.iter().map(|s| s.to_string()).collect(),
+            ..Message::default()
+        }
+    }
+
+    #[test]
+    fn unread_messages_are_excluded_by_message_id() {
+        let mut mb = Mailbox::new("http://127.0.0.1:1/");
+        assert_eq!(mb.unseen_query("a@b.test", ""), "to:a@b.test");
+        mb.mark_read(&Message {
+            message_id: "<1@x>".into(),
+            ..Message::default()
+        });
+        mb.mark_read(&Message {
+            message_id: "<1@x>".into(),
+            ..Message::default()
+        });
+        assert_eq!(
+            mb.unseen_query("a@b.test", "subject:\"reset\""),
+            "to:a@b.test subject:\"reset\" -message-id:<1@x>"
+        );
+        mb.mark_read(&Message {
+            links: vec!["http://p.test/recover?token=abcdefghijklmnopqrstuvwxyz".into()],
+            ..Message::default()
+        });
+        mb.mark_read(&Message {
+            subject: "Your \"password\" was changed".into(),
+            ..Message::default()
+        });
+        assert_eq!(
+            mb.unseen_query("a@b.test", ""),
+            "to:a@b.test -message-id:<1@x> -abcdefghijklmnopqrstuvwxyz -subject:\"Your  password  was changed\""
+        );
+        assert_eq!(mb.sink_url(), "http://127.0.0.1:1");
+    }
+
+    #[test]
+    fn links_are_picked_by_path() {
+        let m = msg(&["https://x.test/help", "https://x.test/recover?token=abcdefabcdefabcdef"]);
+        assert_eq!(link_to(&m, "/recover").unwrap().path(), "/recover");
+        assert!(link_to(&m, "/confirm").unwrap_err().to_string().contains("/help"));
+    }
+
+    #[test]
+    fn long_query_values_count_as_secrets() {
+        let u = url::Url::parse("https://x.test/recover?token=abcdefabcdefabcdef&lang=en").unwrap();
+        assert_eq!(secrets_in(&u), vec!["abcdefabcdefabcdef".to_owned()]);
+    }
+}

@@ -1,0 +1,343 @@
+//! Runs the features: picks the target, starts what it needs, tees the console report
+//! into JUnit XML and cucumber JSON, and ends with a summary that names every failed step
+//! and what the page showed.
+
+use std::fs::File;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use cucumber::event::{self, ScenarioFinished};
+use cucumber::gherkin::tagexpr::TagOperation;
+use cucumber::tag::Ext as _;
+use cucumber::writer::{self, Stats as _};
+use cucumber::{World as _, WriterExt as _, cli, gherkin, parser};
+use futures::FutureExt as _;
+use futures::future::LocalBoxFuture;
+
+use crate::chromedriver::ChromeDriver;
+use crate::cli::Options;
+use crate::stack::{Stack, StackKind};
+use crate::world::{PortalWorld, Suite};
+
+/// Scenarios with this tag need control over the portal (clock, mail server, limits).
+pub const IN_PROCESS_TAG: &str = "in-process";
+
+/// The outcome of a run.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// Whether every selected scenario passed.
+    pub passed: bool,
+    /// Scenarios that ran (outline rows counted once per outline).
+    pub scenarios_run: usize,
+    /// `@in-process` scenarios skipped because the target is external.
+    pub skipped_in_process: Vec<String>,
+    /// One line per failed step.
+    pub failures: Vec<String>,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+impl Report {
+    /// 0 when green, 1 otherwise.
+    pub fn exit_code(&self) -> std::process::ExitCode {
+        if self.passed {
+            std::process::ExitCode::SUCCESS
+        } else {
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the suite as `options` say.
+pub async fn run(options: Options) -> anyhow::Result<Report> {
+    let started = Instant::now();
+    let out_dir = options.out_dir();
+    std::fs::create_dir_all(&out_dir)
+        .with_context(|| format!("creating {}", out_dir.display()))?;
+    let features = options.features_dir();
+    anyhow::ensure!(
+        features.is_dir(),
+        "no features directory at {} (use --features DIR)",
+        features.display()
+    );
+    let tags = options
+        .tags
+        .as_deref()
+        .map(|t| {
+            t.parse::<TagOperation>()
+                .map_err(|e| anyhow::anyhow!("bad tag expression {t:?}: {e}"))
+        })
+        .transpose()?;
+
+    let external = match (&options.base_url, &options.sink_url) {
+        (Some(base), Some(sink)) => Some((base.clone(), sink.as_str().trim_end_matches('/').to_owned())),
+        _ => None,
+    };
+    let shared = if external.is_none() {
+        Some(Arc::new(
+            Stack::start(StackKind::Shared).await.context("starting the in-process portal")?,
+        ))
+    } else {
+        None
+    };
+    let driver = if options.browser {
+        Some(ChromeDriver::start().await?)
+    } else {
+        None
+    };
+    let suite = Arc::new(Suite::new(
+        external.clone(),
+        shared.clone(),
+        driver.as_ref().map(|d| d.url().to_owned()),
+        out_dir.clone(),
+    ));
+
+    let target = match &external {
+        Some((base, sink)) => format!("{base} (mail: {sink})"),
+        None => format!(
+            "in-process portal at {}",
+            shared.as_ref().map(|s| s.base_url().as_str()).unwrap_or_default()
+        ),
+    };
+    let mode = if options.browser { "Chromium (WebDriver)" } else { "HTTP" };
+    println!("Conformance suite: {target}, {mode}, features from {}", features.display());
+
+    let skipped = Arc::new(Mutex::new(Vec::<String>::new()));
+    let selected = Arc::new(Mutex::new(0usize));
+    let filter = {
+        let skipped = skipped.clone();
+        let selected = selected.clone();
+        let external = external.is_some();
+        move |feat: &gherkin::Feature, rule: Option<&gherkin::Rule>, sc: &gherkin::Scenario| {
+            let all_tags = || {
+                feat.tags
+                    .iter()
+                    .chain(rule.iter().flat_map(|r| &r.tags))
+                    .chain(sc.tags.iter())
+            };
+            if let Some(t) = &tags {
+                if !t.eval(all_tags()) {
+                    return false;
+                }
+            }
+            if external && all_tags().any(|t| t == IN_PROCESS_TAG) {
+                lock(&skipped).push(format!("{} › {}", feat.name, sc.name));
+                return false;
+            }
+            *lock(&selected) += 1;
+            true
+        }
+    };
+
+    let failures = Arc::new(Mutex::new(Vec::<String>::new()));
+    let junit = File::create(out_dir.join("junit.xml")).context("creating junit.xml")?;
+    let json = File::create(out_dir.join("cucumber.json")).context("creating cucumber.json")?;
+    let concurrency = options
+        .concurrency
+        .unwrap_or(if options.browser { 2 } else { 16 });
+
+    let before_suite = suite.clone();
+    let writer = PortalWorld::cucumber()
+        .max_concurrent_scenarios(concurrency)
+        .before(move |feat, rule, sc, world| before_scenario(before_suite.clone(), feat, rule, sc, world))
+        .after(after_scenario)
+        .with_writer(
+            writer::Basic::raw(std::io::stdout(), writer::Coloring::Auto, 0)
+                .summarized()
+                .tee::<PortalWorld, _>(writer::JUnit::for_tee(junit, 0))
+                .tee::<PortalWorld, _>(writer::Json::for_tee(json))
+                .tee::<PortalWorld, _>(
+                    FailureLog(failures.clone())
+                        .discard_stats_writes()
+                        .discard_arbitrary_writes(),
+                )
+                .normalized(),
+        )
+        .fail_on_skipped()
+        .with_cli(cli::Opts::<_, _, _, cli::Empty>::default())
+        .filter_run(features, filter)
+        .await;
+
+    if let Some(d) = driver {
+        d.stop().await;
+    }
+    drop(suite);
+    if let Some(stack) = shared.and_then(|s| Arc::try_unwrap(s).ok()) {
+        stack.stop().await;
+    }
+
+    let failures = lock(&failures).clone();
+    let skipped_in_process = lock(&skipped).clone();
+    let passed = !writer.execution_has_failed() && failures.is_empty();
+    let report = Report {
+        passed,
+        scenarios_run: *lock(&selected),
+        skipped_in_process,
+        failures,
+        elapsed: started.elapsed(),
+    };
+    print_summary(&report, &out_dir);
+    Ok(report)
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn print_summary(report: &Report, out_dir: &std::path::Path) {
+    println!();
+    println!(
+        "Conformance: {} in {:.1}s, {} scenario(s) selected.",
+        if report.passed { "PASSED" } else { "FAILED" },
+        report.elapsed.as_secs_f64(),
+        report.scenarios_run
+    );
+    if !report.skipped_in_process.is_empty() {
+        println!(
+            "Skipped {} scenario(s) tagged @{IN_PROCESS_TAG}: the external target gives no control over \
+             the portal's clock, mail server or limits:",
+            report.skipped_in_process.len()
+        );
+        for s in &report.skipped_in_process {
+            println!("  - {s}");
+        }
+    }
+    if !report.failures.is_empty() {
+        println!("Failed steps:");
+        for f in &report.failures {
+            println!("  ✘ {f}");
+        }
+    }
+    println!(
+        "Reports: {} and {}",
+        out_dir.join("junit.xml").display(),
+        out_dir.join("cucumber.json").display()
+    );
+}
+
+fn has_tag(feat: &gherkin::Feature, rule: Option<&gherkin::Rule>, sc: &gherkin::Scenario, tag: &str) -> bool {
+    feat.tags
+        .iter()
+        .chain(rule.iter().flat_map(|r| &r.tags))
+        .chain(sc.tags.iter())
+        .any(|t| t == tag)
+}
+
+fn before_scenario<'a>(
+    suite: Arc<Suite>,
+    feat: &'a gherkin::Feature,
+    rule: Option<&'a gherkin::Rule>,
+    sc: &'a gherkin::Scenario,
+    world: &'a mut PortalWorld,
+) -> LocalBoxFuture<'a, ()> {
+    async move {
+        let control = has_tag(feat, rule, sc, IN_PROCESS_TAG);
+        if let Err(e) = world.attach(suite, control, &sc.name).await {
+            panic!("setting up the scenario failed: {e:#}");
+        }
+    }
+    .boxed_local()
+}
+
+fn after_scenario<'a>(
+    feat: &'a gherkin::Feature,
+    _rule: Option<&'a gherkin::Rule>,
+    sc: &'a gherkin::Scenario,
+    finished: &'a ScenarioFinished,
+    world: Option<&'a mut PortalWorld>,
+) -> LocalBoxFuture<'a, ()> {
+    async move {
+        let Some(world) = world else { return };
+        if matches!(finished, ScenarioFinished::StepFailed(..)) {
+            if let (Some(png), Some(dir)) = (world.screenshot().await, world.out_dir()) {
+                let path = dir.join(screenshot_name(&feat.name, &sc.name, sc.position.line));
+                match std::fs::write(&path, png) {
+                    Ok(()) => println!("  screenshot of the failed page: {}", path.display()),
+                    Err(e) => eprintln!("  could not save {}: {e}", path.display()),
+                }
+            }
+        }
+        world.detach().await;
+    }
+    .boxed_local()
+}
+
+/// `feature--scenario--line.png`, lower-case ASCII.
+pub fn screenshot_name(feature: &str, scenario: &str, line: usize) -> PathBuf {
+    let slug = |s: &str| {
+        let s: String = s
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+            .collect();
+        s.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-")
+    };
+    PathBuf::from(format!("{}--{}--{line}.png", slug(feature), slug(scenario)))
+}
+
+/// Collects one line per failed step (or failed hook) for the final summary.
+#[derive(Debug, Clone)]
+struct FailureLog(Arc<Mutex<Vec<String>>>);
+
+impl FailureLog {
+    fn scenario(&self, feat: &gherkin::Feature, sc: &gherkin::Scenario, ev: &event::Scenario<PortalWorld>) {
+        let line = match ev {
+            event::Scenario::Step(step, event::Step::Failed(_, _, _, err))
+            | event::Scenario::Background(step, event::Step::Failed(_, _, _, err)) => format!(
+                "{} › {} (line {}) › {}{} — {}",
+                feat.name,
+                sc.name,
+                sc.position.line,
+                step.keyword,
+                step.value,
+                err
+            ),
+            event::Scenario::Hook(_, event::Hook::Failed(_, info)) => format!(
+                "{} › {} — set-up failed: {}",
+                feat.name,
+                sc.name,
+                info.downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| info.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                    .unwrap_or_default()
+            ),
+            _ => return,
+        };
+        lock(&self.0).push(line);
+    }
+}
+
+impl writer::Writer<PortalWorld> for FailureLog {
+    type Cli = cli::Empty;
+
+    async fn handle_event(
+        &mut self,
+        event: parser::Result<cucumber::Event<event::Cucumber<PortalWorld>>>,
+        _cli: &Self::Cli,
+    ) {
+        let Ok(event) = event else { return };
+        if let event::Cucumber::Feature(feat, ev) = &event.value {
+            match ev {
+                event::Feature::Scenario(sc, retryable) => self.scenario(feat, sc, &retryable.event),
+                event::Feature::Rule(_, event::Rule::Scenario(sc, retryable)) => {
+                    self.scenario(feat, sc, &retryable.event)
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn screenshot_names_are_plain_file_names() {
+        assert_eq!(
+            screenshot_name("I know my password", "Change it: now!", 12),
+            PathBuf::from("i-know-my-password--change-it-now--12.png")
+        );
+    }
+}

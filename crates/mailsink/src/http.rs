@@ -1,0 +1,364 @@
+//! The HTTP side: Mailpit's REST API v1 (same paths, same JSON names), our additions
+//! (`/api/v1/wait`, `/api/v1/events`), the `/view/` pages and the UI at `/`.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query as QueryParams, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{Html, IntoResponse, Json, Response};
+use axum::routing::get;
+use futures::{Stream, StreamExt as _};
+use serde::Deserialize;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_util::sync::CancellationToken;
+
+use crate::model::{Message, MessagesSummary};
+use crate::query::Query;
+use crate::store::{Entry, Event, Page, Store};
+
+/// Mailpit's default page size.
+const DEFAULT_LIMIT: usize = 50;
+/// `wait` without a timeout waits this long.
+const DEFAULT_WAIT: Duration = Duration::from_secs(10);
+/// Longest accepted `wait` timeout.
+const MAX_WAIT: Duration = Duration::from_secs(600);
+/// Served as-is: one page, inline CSS and JS, no third-party assets.
+const UI: &str = include_str!("ui.html");
+/// Keeps message HTML and attachments from running script in the UI's origin even when
+/// opened directly (the UI's iframe is sandboxed as well).
+const SANDBOX_CSP: &str = "sandbox";
+
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub store: Arc<Store>,
+    pub cancel: CancellationToken,
+}
+
+/// Errors of the HTTP API; bodies are short plain text, internals are only logged.
+pub(crate) enum ApiError {
+    /// 404: no such message or part.
+    NotFound,
+    /// 400: a bad query or body.
+    BadRequest(String),
+    /// 408: `wait` timed out.
+    Timeout(String),
+    /// 503: the sink is shutting down.
+    ShuttingDown,
+    /// 500: storage failed.
+    Internal(anyhow::Error),
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(e: anyhow::Error) -> Self {
+        Self::Internal(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self {
+            Self::NotFound => (StatusCode::NOT_FOUND, "message not found").into_response(),
+            Self::BadRequest(m) => (StatusCode::BAD_REQUEST, m).into_response(),
+            Self::Timeout(m) => (StatusCode::REQUEST_TIMEOUT, m).into_response(),
+            Self::ShuttingDown => {
+                (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response()
+            }
+            Self::Internal(e) => {
+                tracing::error!(error = %format!("{e:#}"), "internal error");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+            }
+        }
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+pub(crate) fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(ui))
+        .route("/api/v1/messages", get(list).delete(delete_messages))
+        .route("/api/v1/message/{id}", get(message))
+        .route("/api/v1/message/{id}/raw", get(raw))
+        .route("/api/v1/message/{id}/headers", get(headers))
+        .route("/api/v1/message/{id}/part/{part}", get(part))
+        .route("/api/v1/search", get(search).delete(delete_search))
+        .route("/api/v1/wait", get(wait))
+        .route("/api/v1/events", get(events))
+        .route("/view/{file}", get(view))
+        .with_state(state)
+}
+
+async fn ui() -> Html<&'static str> {
+    Html(UI)
+}
+
+#[derive(Deserialize)]
+struct SearchParams {
+    query: Option<String>,
+    start: Option<usize>,
+    limit: Option<usize>,
+}
+
+fn parse_query(q: Option<&str>) -> ApiResult<Query> {
+    Query::parse(q.unwrap_or("")).map_err(|e| ApiError::BadRequest(e.to_string()))
+}
+
+fn summary_of(page: Page, start: usize) -> MessagesSummary {
+    MessagesSummary {
+        total: page.total,
+        unread: page.unread,
+        count: page.entries.len() as u64,
+        messages_count: page.matched,
+        start: start as u64,
+        tags: Vec::new(),
+        messages: page.entries.iter().map(|e| e.to_summary()).collect(),
+    }
+}
+
+async fn list(
+    State(s): State<AppState>,
+    QueryParams(p): QueryParams<SearchParams>,
+) -> ApiResult<Json<MessagesSummary>> {
+    let start = p.start.unwrap_or(0);
+    let page = s
+        .store
+        .search(&Query::default(), start, p.limit.unwrap_or(DEFAULT_LIMIT));
+    Ok(Json(summary_of(page, start)))
+}
+
+async fn search(
+    State(s): State<AppState>,
+    QueryParams(p): QueryParams<SearchParams>,
+) -> ApiResult<Json<MessagesSummary>> {
+    let query = parse_query(p.query.as_deref())?;
+    let start = p.start.unwrap_or(0);
+    let page = s
+        .store
+        .search(&query, start, p.limit.unwrap_or(DEFAULT_LIMIT));
+    Ok(Json(summary_of(page, start)))
+}
+
+#[derive(Deserialize, Default)]
+struct DeleteBody {
+    #[serde(rename = "IDs", default)]
+    ids: Vec<String>,
+}
+
+async fn delete_messages(State(s): State<AppState>, body: Bytes) -> ApiResult<&'static str> {
+    let body: DeleteBody = if body.iter().all(u8::is_ascii_whitespace) {
+        DeleteBody::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?
+    };
+    if body.ids.is_empty() {
+        s.store.clear().await?;
+    } else {
+        s.store.delete(&body.ids).await?;
+    }
+    Ok("ok")
+}
+
+async fn delete_search(
+    State(s): State<AppState>,
+    QueryParams(p): QueryParams<SearchParams>,
+) -> ApiResult<&'static str> {
+    let query = parse_query(p.query.as_deref())?;
+    if query.is_empty() {
+        // Mailpit refuses an empty search delete rather than deleting everything.
+        return Err(ApiError::BadRequest("query is required".into()));
+    }
+    let ids: Vec<String> = s
+        .store
+        .search(&query, 0, usize::MAX)
+        .entries
+        .iter()
+        .map(|e| e.id.to_string())
+        .collect();
+    s.store.delete(&ids).await?;
+    Ok("ok")
+}
+
+fn entry(s: &AppState, id: &str) -> ApiResult<Arc<Entry>> {
+    s.store.get(id).ok_or(ApiError::NotFound)
+}
+
+async fn message(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Message>> {
+    let e = entry(&s, &id)?;
+    let msg = s.store.message(&e).await?;
+    s.store.mark_read(&e).await;
+    Ok(Json(msg))
+}
+
+async fn raw(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let e = entry(&s, &id)?;
+    let raw = s.store.raw(&e).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        raw,
+    )
+        .into_response())
+}
+
+async fn headers(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<std::collections::BTreeMap<String, Vec<String>>>> {
+    let e = entry(&s, &id)?;
+    let raw = s.store.raw(&e).await?;
+    Ok(Json(crate::parse::headers(&raw)))
+}
+
+async fn part(
+    State(s): State<AppState>,
+    Path((id, part_id)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let e = entry(&s, &id)?;
+    let raw = s.store.raw(&e).await?;
+    let (content_type, file_name, bytes) =
+        crate::parse::part(&raw, &part_id).ok_or(ApiError::NotFound)?;
+    let content_type = HeaderValue::from_str(&content_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    let safe_name: String = file_name
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"' && *c != '\\')
+        .collect();
+    let disposition = HeaderValue::from_str(&format!("inline; filename=\"{safe_name}\""))
+        .unwrap_or(HeaderValue::from_static("inline"));
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CONTENT_DISPOSITION, disposition),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(SANDBOX_CSP),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+async fn view(State(s): State<AppState>, Path(file): Path<String>) -> ApiResult<Response> {
+    let (id, html) = if let Some(id) = file.strip_suffix(".html") {
+        (id, true)
+    } else if let Some(id) = file.strip_suffix(".txt") {
+        (id, false)
+    } else {
+        return Err(ApiError::NotFound);
+    };
+    let e = entry(&s, id)?;
+    let raw = s.store.raw(&e).await?;
+    let (text, body_html) = crate::parse::bodies(&raw, &e.id);
+    if html {
+        let page = if body_html.is_empty() {
+            format!(
+                "<!doctype html><meta charset=\"utf-8\"><pre style=\"white-space:pre-wrap\">{}</pre>",
+                escape_html(&text)
+            )
+        } else {
+            body_html
+        };
+        Ok((
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CONTENT_SECURITY_POLICY, SANDBOX_CSP),
+            ],
+            page,
+        )
+            .into_response())
+    } else {
+        Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
+    }
+}
+
+#[derive(Deserialize)]
+struct WaitParams {
+    query: Option<String>,
+    timeout: Option<String>,
+}
+
+/// `10s`, `500ms`, `2m`, or a bare number of seconds.
+fn parse_timeout(t: Option<&str>) -> ApiResult<Duration> {
+    let Some(t) = t.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(DEFAULT_WAIT);
+    };
+    let d = match t.parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs >= 0.0 => Duration::from_secs_f64(secs.min(1e6)),
+        _ => humantime::parse_duration(t)
+            .map_err(|e| ApiError::BadRequest(format!("bad timeout {t:?}: {e}")))?,
+    };
+    Ok(d.min(MAX_WAIT))
+}
+
+async fn wait(
+    State(s): State<AppState>,
+    QueryParams(p): QueryParams<WaitParams>,
+) -> ApiResult<Json<Message>> {
+    let query = parse_query(p.query.as_deref())?;
+    let timeout = parse_timeout(p.timeout.as_deref())?;
+    let found = tokio::select! {
+        () = s.cancel.cancelled() => return Err(ApiError::ShuttingDown),
+        found = s.store.wait_for(&query, timeout) => found,
+    };
+    let e = found.ok_or_else(|| {
+        ApiError::Timeout(format!(
+            "no message matching {:?} within {timeout:?}",
+            p.query.unwrap_or_default()
+        ))
+    })?;
+    Ok(Json(s.store.message(&e).await?))
+}
+
+async fn events(
+    State(s): State<AppState>,
+) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+    let stream = BroadcastStream::new(s.store.events())
+        .map(|r| {
+            // A lagging UI missed events: tell it to reload rather than show stale data.
+            let ev = r.unwrap_or(Event {
+                kind: "reload",
+                data: serde_json::Value::Null,
+            });
+            Ok(SseEvent::default()
+                .json_data(ev)
+                .unwrap_or_else(|_| SseEvent::default().data("{\"Type\":\"reload\"}")))
+        })
+        .take_until(s.cancel.clone().cancelled_owned());
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_parse_in_several_forms() {
+        assert_eq!(parse_timeout(None).ok(), Some(DEFAULT_WAIT));
+        assert_eq!(parse_timeout(Some("3")).ok(), Some(Duration::from_secs(3)));
+        assert_eq!(
+            parse_timeout(Some("250ms")).ok(),
+            Some(Duration::from_millis(250))
+        );
+        assert_eq!(parse_timeout(Some("1h")).ok(), Some(MAX_WAIT));
+        assert!(parse_timeout(Some("soon")).is_err());
+    }
+}

@@ -1,0 +1,562 @@
+//! The SMTP side: one tokio task per connection, each driving a `mailin` session.
+//!
+//! `mailin` (the engine under mailin-embedded) decides the command sequence (HELO before
+//! MAIL before RCPT before DATA, RSET, QUIT, 503 on bad order, 500 on syntax errors).
+//! Around it, this module owns what mailin cannot do for a sink:
+//! - reading lines with a length cap, with an idle timeout and pipelining (replies are
+//!   flushed once the client's pending input is consumed);
+//! - MAIL/RCPT paths: `MAIL FROM:<>`, ESMTP parameters (`SIZE=`, `SMTPUTF8`, ...) and
+//!   quoted local parts, which mailin's parser refuses, are parsed here; mailin only sees
+//!   a placeholder path so it can track the sequence;
+//! - AUTH PLAIN/LOGIN with any credentials (mailin makes AUTH mandatory once enabled);
+//! - the DATA body: dot-unstuffing, the size limit (552, reading on to the final dot so
+//!   the session stays in sync), and storing before answering 250;
+//! - the recipient cap and the per-transaction envelope, reset at MAIL, RSET, HELO/EHLO
+//!   and after each DATA, so nothing leaks into the next message on a reused connection.
+
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use mailin::{Action, Handler, Response, SessionBuilder};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+
+use crate::model::Envelope;
+use crate::store::Store;
+
+/// Longest command line accepted (RFC 5321 says 512; AUTH lines can be longer).
+const MAX_COMMAND_LINE: usize = 4096;
+/// A session idle this long is closed (it would otherwise hold a file descriptor
+/// forever; it never blocks other sessions).
+const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+/// Sessions served at once; more are answered 421.
+const MAX_SESSIONS: usize = 1024;
+/// Consecutive errors after which a client is disconnected.
+const MAX_ERRORS: u32 = 20;
+/// Our greeting name.
+const HOSTNAME: &str = "mailsink";
+
+/// What the SMTP side needs.
+pub(crate) struct SmtpContext {
+    pub store: Arc<Store>,
+    pub max_message_bytes: usize,
+    pub max_recipients: usize,
+}
+
+/// mailin calls this for each step; every decision that matters is taken by [`Conn`],
+/// so all defaults (accept) are right.
+struct SequenceOnly;
+impl Handler for SequenceOnly {}
+
+/// Accepts connections until cancelled.
+pub(crate) async fn serve(listener: TcpListener, ctx: Arc<SmtpContext>, cancel: CancellationToken) {
+    let sessions = Arc::new(Semaphore::new(MAX_SESSIONS));
+    // No AUTH mechanism is enabled in mailin: its AUTH makes authentication mandatory
+    // (MAIL is refused before it); `Conn` answers AUTH itself.
+    let builder = Arc::new(SessionBuilder::new(HOSTNAME));
+    loop {
+        let accepted = tokio::select! {
+            () = cancel.cancelled() => break,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((stream, peer)) => {
+                let permit = sessions.clone().try_acquire_owned();
+                let ctx = ctx.clone();
+                let cancel = cancel.clone();
+                let builder = builder.clone();
+                tokio::spawn(async move {
+                    let Ok(_permit) = permit else {
+                        let mut stream = stream;
+                        let _ = stream
+                            .write_all(b"421 4.7.0 Too many connections, try again later\r\n")
+                            .await;
+                        return;
+                    };
+                    if let Err(e) = session(stream, peer, &builder, &ctx, &cancel).await {
+                        tracing::debug!(%peer, error = %e, "SMTP session ended with an error");
+                    }
+                });
+            }
+            Err(e) => {
+                // Out of file descriptors and the like: back off instead of spinning.
+                tracing::warn!(error = %e, "SMTP accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+enum LineRead {
+    Line,
+    TooLong,
+    Eof,
+}
+
+/// Appends one line (through `\n`) to `buf`, at most `cap` bytes; a longer line is
+/// consumed and dropped (`buf` is left as it was) so the session stays in sync.
+async fn read_line<R: AsyncBufRead + Unpin>(
+    r: &mut R,
+    buf: &mut Vec<u8>,
+    cap: usize,
+) -> io::Result<LineRead> {
+    let start = buf.len();
+    let mut too_long = false;
+    loop {
+        let available = r.fill_buf().await?;
+        if available.is_empty() {
+            buf.truncate(start);
+            return Ok(LineRead::Eof);
+        }
+        let (take, done) = match available.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        if !too_long {
+            if buf.len() - start + take <= cap {
+                buf.extend_from_slice(&available[..take]);
+            } else {
+                too_long = true;
+                buf.truncate(start);
+            }
+        }
+        r.consume(take);
+        if done {
+            return Ok(if too_long {
+                LineRead::TooLong
+            } else {
+                LineRead::Line
+            });
+        }
+    }
+}
+
+/// Per-transaction state, mirrored from mailin's accepted replies.
+#[derive(Default)]
+struct Transaction {
+    from: String,
+    to: Vec<String>,
+}
+
+enum AuthStep {
+    PlainResponse,
+    LoginUser,
+    LoginPassword,
+}
+
+enum Step {
+    Reply(Vec<u8>),
+    StartData(Vec<u8>),
+    Close(Vec<u8>),
+}
+
+struct Conn<'a> {
+    session: mailin::Session<SequenceOnly>,
+    txn: Transaction,
+    auth: Option<AuthStep>,
+    ctx: &'a SmtpContext,
+    errors: u32,
+}
+
+fn reply(code: u16, text: &str) -> Vec<u8> {
+    format!("{code} {text}\r\n").into_bytes()
+}
+
+fn response_bytes(r: &Response) -> Vec<u8> {
+    r.buffer()
+        .unwrap_or_else(|_| reply(451, "4.3.0 Local error"))
+}
+
+/// Parses the path of `MAIL FROM:` / `RCPT TO:` (the text after the colon): `<addr>`,
+/// `<>`, or a bare address, followed by ESMTP parameters.
+fn parse_path(rest: &str) -> Option<(String, Vec<String>)> {
+    let rest = rest.trim_start();
+    let (addr, params) = if let Some(inner) = rest.strip_prefix('<') {
+        // Find the closing bracket outside a quoted local part.
+        let mut in_quotes = false;
+        let mut end = None;
+        for (i, c) in inner.char_indices() {
+            match c {
+                '"' => in_quotes = !in_quotes,
+                '>' if !in_quotes => {
+                    end = Some(i);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let end = end?;
+        (&inner[..end], &inner[end + 1..])
+    } else {
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        (&rest[..end], &rest[end..])
+    };
+    // Drop an obsolete source route (`@a,@b:user@host`).
+    let addr = match addr.strip_prefix('@') {
+        Some(route) => route.split_once(':').map_or(addr, |(_, a)| a),
+        None => addr,
+    };
+    let params = params.split_whitespace().map(str::to_owned).collect();
+    Some((addr.to_owned(), params))
+}
+
+fn verb_of(line: &[u8]) -> String {
+    let end = line
+        .iter()
+        .position(|&b| b == b' ' || b == b'\r' || b == b'\n')
+        .unwrap_or(line.len());
+    String::from_utf8_lossy(&line[..end]).to_ascii_uppercase()
+}
+
+/// Text after the verb and `FROM:`/`TO:` (case-insensitive).
+fn after_keyword<'l>(line: &'l str, keyword: &str) -> Option<&'l str> {
+    let line = line.trim_end_matches(['\r', '\n']);
+    let pos = line.to_ascii_uppercase().find(keyword)?;
+    Some(&line[pos + keyword.len()..])
+}
+
+impl<'a> Conn<'a> {
+    fn process(&mut self, line: &[u8]) -> Response {
+        self.session.process(line)
+    }
+
+    fn ehlo_reply(&self, domain: &str) -> Vec<u8> {
+        format!(
+            "250-{HOSTNAME} greets {domain}\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250-SIZE {}\r\n250 AUTH PLAIN LOGIN\r\n",
+            self.ctx.max_message_bytes
+        )
+        .into_bytes()
+    }
+
+    fn command(&mut self, line: &[u8]) -> Step {
+        if let Some(step) = self.auth.take() {
+            return Step::Reply(self.auth_continue(step, line));
+        }
+        let verb = verb_of(line);
+        let text = String::from_utf8_lossy(line);
+        match verb.as_str() {
+            "EHLO" | "HELO" => {
+                let r = self.process(line);
+                if r.code == 250 {
+                    self.txn = Transaction::default();
+                    if verb == "EHLO" {
+                        let domain = text.split_whitespace().nth(1).unwrap_or("");
+                        return Step::Reply(self.ehlo_reply(domain));
+                    }
+                }
+                Step::Reply(response_bytes(&r))
+            }
+            "AUTH" => Step::Reply(self.auth_start(&text)),
+            "MAIL" => {
+                let Some((from, params)) = after_keyword(&text, "FROM:").and_then(parse_path)
+                else {
+                    return Step::Reply(reply(501, "5.5.4 Syntax: MAIL FROM:<address>"));
+                };
+                let declared = params.iter().find_map(|p| {
+                    let (k, v) = p.split_once('=')?;
+                    k.eq_ignore_ascii_case("SIZE")
+                        .then(|| v.parse::<u64>().ok())
+                        .flatten()
+                });
+                if declared.is_some_and(|n| n > self.ctx.max_message_bytes as u64) {
+                    return Step::Reply(reply(552, "5.3.4 Message size exceeds fixed limit"));
+                }
+                let r = self.process(b"MAIL FROM:<sender@mailsink.invalid>\r\n");
+                if r.code == 250 {
+                    // A new transaction starts from nothing.
+                    self.txn = Transaction {
+                        from,
+                        to: Vec::new(),
+                    };
+                }
+                Step::Reply(response_bytes(&r))
+            }
+            "RCPT" => {
+                let Some((to, _)) = after_keyword(&text, "TO:").and_then(parse_path) else {
+                    return Step::Reply(reply(501, "5.5.4 Syntax: RCPT TO:<address>"));
+                };
+                if to.is_empty() {
+                    return Step::Reply(reply(501, "5.1.3 Empty recipient"));
+                }
+                if self.txn.to.len() >= self.ctx.max_recipients {
+                    return Step::Reply(reply(452, "4.5.3 Too many recipients"));
+                }
+                let r = self.process(b"RCPT TO:<recipient@mailsink.invalid>\r\n");
+                if r.code == 250 {
+                    self.txn.to.push(to);
+                }
+                Step::Reply(response_bytes(&r))
+            }
+            "DATA" => {
+                let r = self.process(b"DATA\r\n");
+                if r.code == 354 {
+                    Step::StartData(response_bytes(&r))
+                } else {
+                    Step::Reply(response_bytes(&r))
+                }
+            }
+            "RSET" => {
+                let r = self.process(b"RSET\r\n");
+                if r.code == 250 {
+                    self.txn = Transaction::default();
+                }
+                Step::Reply(response_bytes(&r))
+            }
+            "STARTTLS" => Step::Reply(reply(502, "5.5.1 STARTTLS not supported")),
+            "BDAT" => Step::Reply(reply(502, "5.5.1 BDAT not supported")),
+            "HELP" => Step::Reply(reply(214, "2.0.0 mailsink accepts all mail")),
+            _ => {
+                let r = self.process(line);
+                if r.action == Action::Close {
+                    Step::Close(response_bytes(&r))
+                } else {
+                    Step::Reply(response_bytes(&r))
+                }
+            }
+        }
+    }
+
+    /// Any mechanism-conforming credentials are accepted: this is a sink.
+    fn auth_start(&mut self, text: &str) -> Vec<u8> {
+        let mut words = text.split_whitespace().skip(1);
+        let mechanism = words.next().unwrap_or("").to_ascii_uppercase();
+        let initial = words.next();
+        match (mechanism.as_str(), initial) {
+            ("PLAIN", Some(_)) => reply(235, "2.7.0 Authentication successful"),
+            ("PLAIN", None) => {
+                self.auth = Some(AuthStep::PlainResponse);
+                reply(334, "")
+            }
+            ("LOGIN", Some(_)) => {
+                self.auth = Some(AuthStep::LoginPassword);
+                reply(334, "UGFzc3dvcmQ6")
+            }
+            ("LOGIN", None) => {
+                self.auth = Some(AuthStep::LoginUser);
+                reply(334, "VXNlcm5hbWU6")
+            }
+            _ => reply(504, "5.5.4 Unrecognized authentication type"),
+        }
+    }
+
+    fn auth_continue(&mut self, step: AuthStep, line: &[u8]) -> Vec<u8> {
+        if line.trim_ascii() == b"*" {
+            return reply(501, "5.7.0 Authentication cancelled");
+        }
+        match step {
+            AuthStep::PlainResponse | AuthStep::LoginPassword => {
+                reply(235, "2.7.0 Authentication successful")
+            }
+            AuthStep::LoginUser => {
+                self.auth = Some(AuthStep::LoginPassword);
+                reply(334, "UGFzc3dvcmQ6")
+            }
+        }
+    }
+}
+
+/// Reads a DATA body up to the final dot. `Ok(None)`: over the size limit (everything
+/// was read and dropped).
+async fn read_body<R: AsyncBufRead + Unpin>(
+    reader: &mut R,
+    max: usize,
+) -> io::Result<Option<Vec<u8>>> {
+    let mut body: Vec<u8> = Vec::with_capacity(8 * 1024);
+    let mut oversize = false;
+    let mut scratch = Vec::new();
+    loop {
+        if oversize {
+            scratch.clear();
+            match tokio::time::timeout(
+                IDLE_TIMEOUT,
+                read_line(reader, &mut scratch, MAX_COMMAND_LINE),
+            )
+            .await
+            {
+                Err(_) => return Err(io::ErrorKind::TimedOut.into()),
+                Ok(r) => match r? {
+                    LineRead::Eof => return Err(io::ErrorKind::UnexpectedEof.into()),
+                    LineRead::TooLong => continue,
+                    LineRead::Line => {
+                        if scratch == b".\r\n" || scratch == b".\n" {
+                            return Ok(None);
+                        }
+                    }
+                },
+            }
+            continue;
+        }
+        let start = body.len();
+        // Room for the rest of the message plus a final ".\r\n" line.
+        let cap = max.saturating_sub(start) + 3;
+        let read = tokio::time::timeout(IDLE_TIMEOUT, read_line(reader, &mut body, cap))
+            .await
+            .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))??;
+        match read {
+            LineRead::Eof => return Err(io::ErrorKind::UnexpectedEof.into()),
+            LineRead::TooLong => {
+                oversize = true;
+                body = Vec::new();
+            }
+            LineRead::Line => {
+                let line = &body[start..];
+                if line == b".\r\n" || line == b".\n" {
+                    body.truncate(start);
+                    return Ok(Some(body));
+                }
+                if line.first() == Some(&b'.') {
+                    body.remove(start);
+                }
+                if body.len() > max {
+                    oversize = true;
+                    body = Vec::new();
+                }
+            }
+        }
+    }
+}
+
+async fn session(
+    stream: TcpStream,
+    peer: SocketAddr,
+    builder: &SessionBuilder,
+    ctx: &SmtpContext,
+    cancel: &CancellationToken,
+) -> io::Result<()> {
+    let _ = stream.set_nodelay(true);
+    let (rd, mut wr) = stream.into_split();
+    let mut reader = BufReader::with_capacity(64 * 1024, rd);
+    let ip: IpAddr = peer.ip();
+    let mut conn = Conn {
+        session: builder.build(ip, SequenceOnly),
+        txn: Transaction::default(),
+        auth: None,
+        ctx,
+        errors: 0,
+    };
+    // Replies are gathered and written when the client has nothing more pending, so a
+    // pipelining client gets one write per batch.
+    let mut out: Vec<u8> = Vec::with_capacity(1024);
+    out.extend_from_slice(&response_bytes(&conn.session.greeting()));
+    let mut line = Vec::with_capacity(1024);
+    loop {
+        if reader.buffer().is_empty() && !out.is_empty() {
+            wr.write_all(&out).await?;
+            out.clear();
+        }
+        line.clear();
+        let read = tokio::select! {
+            () = cancel.cancelled() => {
+                let _ = wr.write_all(&out).await;
+                let _ = wr.write_all(b"421 4.3.2 Shutting down\r\n").await;
+                return Ok(());
+            }
+            read = tokio::time::timeout(IDLE_TIMEOUT, read_line(&mut reader, &mut line, MAX_COMMAND_LINE)) => read,
+        };
+        let read = match read {
+            Err(_) => {
+                wr.write_all(&out).await?;
+                wr.write_all(b"421 4.4.2 Idle timeout, closing connection\r\n")
+                    .await?;
+                return Ok(());
+            }
+            Ok(read) => read?,
+        };
+        match read {
+            LineRead::Eof => {
+                let _ = wr.write_all(&out).await;
+                return Ok(());
+            }
+            LineRead::TooLong => {
+                out.extend_from_slice(&reply(500, "5.5.2 Line too long"));
+                conn.errors += 1;
+            }
+            LineRead::Line => {
+                // mailin wants CRLF; accept bare LF from sloppy clients.
+                if !line.ends_with(b"\r\n") {
+                    line.pop();
+                    line.extend_from_slice(b"\r\n");
+                }
+                match conn.command(&line) {
+                    Step::Reply(bytes) => {
+                        if bytes.first().is_some_and(|&b| b == b'4' || b == b'5') {
+                            conn.errors += 1;
+                        } else {
+                            conn.errors = 0;
+                        }
+                        out.extend_from_slice(&bytes);
+                    }
+                    Step::Close(bytes) => {
+                        out.extend_from_slice(&bytes);
+                        wr.write_all(&out).await?;
+                        return Ok(());
+                    }
+                    Step::StartData(bytes) => {
+                        out.extend_from_slice(&bytes);
+                        wr.write_all(&out).await?;
+                        out.clear();
+                        let body = read_body(&mut reader, ctx.max_message_bytes).await?;
+                        // Back to mailin's "after HELO" state; its answer is replaced by ours.
+                        let _ = conn.session.process(b".\r\n");
+                        let txn = std::mem::take(&mut conn.txn);
+                        let answer = match body {
+                            None => reply(552, "5.3.4 Message size exceeds fixed limit"),
+                            Some(body) => {
+                                let envelope = Envelope {
+                                    from: txn.from,
+                                    to: txn.to,
+                                };
+                                match ctx.store.insert(envelope, Bytes::from(body)).await {
+                                    Ok(entry) => {
+                                        format!("250 2.0.0 Ok: queued as {}\r\n", entry.id)
+                                            .into_bytes()
+                                    }
+                                    Err(e) => {
+                                        tracing::error!(error = %e, "failed to store a message");
+                                        reply(451, "4.3.0 Could not store the message")
+                                    }
+                                }
+                            }
+                        };
+                        out.extend_from_slice(&answer);
+                    }
+                }
+            }
+        }
+        if conn.errors >= MAX_ERRORS {
+            out.extend_from_slice(&reply(421, "4.7.0 Too many errors, closing connection"));
+            wr.write_all(&out).await?;
+            return Ok(());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_with_params_null_sender_and_quotes_are_parsed() {
+        assert_eq!(
+            parse_path("<a@b.c> SIZE=100 BODY=8BITMIME"),
+            Some((
+                "a@b.c".into(),
+                vec!["SIZE=100".into(), "BODY=8BITMIME".into()]
+            ))
+        );
+        assert_eq!(parse_path("<>"), Some((String::new(), vec![])));
+        assert_eq!(parse_path(" <x@y>"), Some(("x@y".into(), vec![])));
+        assert_eq!(
+            parse_path("<\"john > doe\"@x.y>"),
+            Some(("\"john > doe\"@x.y".into(), vec![]))
+        );
+        assert_eq!(parse_path("<@relay:u@h>"), Some(("u@h".into(), vec![])));
+        assert_eq!(parse_path("bare@host"), Some(("bare@host".into(), vec![])));
+        assert_eq!(parse_path("<unterminated"), None);
+    }
+}

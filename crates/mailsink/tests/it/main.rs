@@ -1,0 +1,9 @@
+//! Integration tests: a real sink on 127.0.0.1:0, real TCP, SMTP and HTTP.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod api;
+mod fixtures;
+mod helpers;
+mod persistence;
+mod smtp;

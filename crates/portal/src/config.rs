@@ -1,0 +1,344 @@
+//! Configuration by flags and environment variables (`PORTAL_*`), documented in `--help`.
+//!
+//! Parsing happens in two steps: clap turns text into typed values, then
+//! [`Config::validate`] checks what types cannot express (ranges, Argon2 parameters,
+//! URL schemes). Both report one line naming the setting at fault.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use url::Url;
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("{e} (use e.g. 30m, 2h, 90s)"))
+}
+
+/// Everything the portal can be told at start-up.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "portal",
+    version,
+    about = "Self-hostable account portal: sign-up, log-in, password reset and password change, \
+             over HTML pages and a JSON API. With no SMTP relay configured it starts an embedded \
+             mail sink that captures every email."
+)]
+pub struct Config {
+    /// Address the HTTP server listens on.
+    #[arg(long, env = "PORTAL_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Public base URL of the portal (e.g. https://account.example.com). The only base of
+    /// links in emails; Host and X-Forwarded-Host are never used. Default: http://<listen>.
+    #[arg(long, env = "PORTAL_PUBLIC_URL")]
+    pub public_url: Option<Url>,
+
+    /// Database URL: sqlite://path/to/file.db (created and migrated) or postgres://...
+    #[arg(
+        long,
+        env = "PORTAL_DATABASE_URL",
+        default_value = "sqlite://data/portal.db"
+    )]
+    pub database_url: String,
+
+    /// Database pool size. Default: 1 for SQLite (one writer; avoids "database is locked"),
+    /// 10 otherwise.
+    #[arg(long, env = "PORTAL_DATABASE_MAX_CONNECTIONS")]
+    pub database_max_connections: Option<u32>,
+
+    /// SMTP relay for outgoing mail, e.g. smtp://127.0.0.1:2525 or
+    /// smtps://user:pass@mail.example.com. Unset: start the embedded mail sink.
+    #[arg(long, env = "PORTAL_SMTP_URL")]
+    pub smtp_url: Option<String>,
+
+    /// SMTP address of the embedded sink (only when PORTAL_SMTP_URL is unset).
+    #[arg(long, env = "PORTAL_SINK_SMTP", default_value = "127.0.0.1:1025")]
+    pub sink_smtp: SocketAddr,
+
+    /// HTTP address (web UI + API) of the embedded sink (only when PORTAL_SMTP_URL is unset).
+    #[arg(long, env = "PORTAL_SINK_HTTP", default_value = "127.0.0.1:8025")]
+    pub sink_http: SocketAddr,
+
+    /// Sender of every email.
+    #[arg(
+        long,
+        env = "PORTAL_MAIL_FROM",
+        default_value = "Wallbox portal <no-reply@portal.localhost>"
+    )]
+    pub mail_from: String,
+
+    /// Product name shown in pages and emails (also refused inside passwords).
+    #[arg(long, env = "PORTAL_PRODUCT_NAME", default_value = "Wallbox portal")]
+    pub product_name: String,
+
+    /// How long a password recovery link stays valid.
+    #[arg(long, env = "PORTAL_RECOVERY_TTL", default_value = "30m", value_parser = parse_duration)]
+    pub recovery_ttl: Duration,
+
+    /// How long an account confirmation link stays valid.
+    #[arg(long, env = "PORTAL_CONFIRMATION_TTL", default_value = "24h", value_parser = parse_duration)]
+    pub confirmation_ttl: Duration,
+
+    /// How long a log-in session lasts.
+    #[arg(long, env = "PORTAL_SESSION_TTL", default_value = "12h", value_parser = parse_duration)]
+    pub session_ttl: Duration,
+
+    /// Minimum password length in characters (8..=128).
+    #[arg(long, env = "PORTAL_PASSWORD_MIN_LENGTH", default_value_t = 12)]
+    pub password_min_length: usize,
+
+    /// Argon2id memory cost in KiB (OWASP: 19456).
+    #[arg(long, env = "PORTAL_ARGON2_MEMORY_KIB", default_value_t = 19456)]
+    pub argon2_memory_kib: u32,
+
+    /// Argon2id iterations (OWASP: 2).
+    #[arg(long, env = "PORTAL_ARGON2_ITERATIONS", default_value_t = 2)]
+    pub argon2_iterations: u32,
+
+    /// Argon2id parallelism (OWASP: 1).
+    #[arg(long, env = "PORTAL_ARGON2_PARALLELISM", default_value_t = 1)]
+    pub argon2_parallelism: u32,
+
+    /// Password hashes computed at the same time. Default: the number of CPU cores.
+    #[arg(long, env = "PORTAL_MAX_CONCURRENT_HASHES")]
+    pub max_concurrent_hashes: Option<usize>,
+
+    /// Recovery emails per account per hour (more requests are answered the same way but
+    /// send nothing).
+    #[arg(
+        long,
+        env = "PORTAL_RECOVERY_PER_ACCOUNT_PER_HOUR",
+        default_value_t = 5
+    )]
+    pub recovery_per_account_per_hour: u32,
+
+    /// Recovery requests per client IP per hour (more are answered the same way but
+    /// dropped).
+    #[arg(long, env = "PORTAL_RECOVERY_PER_IP_PER_HOUR", default_value_t = 100)]
+    pub recovery_per_ip_per_hour: u32,
+
+    /// Failed log-ins per account per 15 minutes before log-in is refused for a while.
+    #[arg(long, env = "PORTAL_LOGIN_FAILURES_PER_ACCOUNT", default_value_t = 10)]
+    pub login_failures_per_account: u32,
+
+    /// Failed log-ins per client IP per 15 minutes.
+    #[arg(long, env = "PORTAL_LOGIN_FAILURES_PER_IP", default_value_t = 100)]
+    pub login_failures_per_ip: u32,
+
+    /// Wrong or expired tokens (recovery, confirmation) per client IP per 15 minutes.
+    #[arg(long, env = "PORTAL_TOKEN_GUESSES_PER_IP", default_value_t = 30)]
+    pub token_guesses_per_ip: u32,
+
+    /// Delivery attempts per email before it is marked failed (kept, logged, counted).
+    #[arg(long, env = "PORTAL_MAIL_MAX_ATTEMPTS", default_value_t = 12)]
+    pub mail_max_attempts: u32,
+
+    /// Demo accounts to create at start (JSON list of {email, password}); empty = none.
+    #[arg(
+        long,
+        env = "PORTAL_DEMO_ACCOUNTS",
+        default_value = "fixtures/demo-accounts.json"
+    )]
+    pub demo_accounts: Option<PathBuf>,
+}
+
+/// A setting that cannot be used; the message names it.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(pub String);
+
+impl Config {
+    /// A configuration for tests: listens on 127.0.0.1:0, the embedded sink on
+    /// 127.0.0.1:0 (unless `smtp_url` is set afterwards), no demo accounts, defaults
+    /// everywhere else (the same limits and Argon2 parameters as production).
+    pub fn for_tests(database_url: impl Into<String>) -> Config {
+        let any = SocketAddr::from(([127, 0, 0, 1], 0));
+        Config {
+            listen: any,
+            public_url: None,
+            database_url: database_url.into(),
+            database_max_connections: None,
+            smtp_url: None,
+            sink_smtp: any,
+            sink_http: any,
+            mail_from: "Wallbox portal <no-reply@portal.localhost>".into(),
+            product_name: "Wallbox portal".into(),
+            recovery_ttl: Duration::from_secs(30 * 60),
+            confirmation_ttl: Duration::from_secs(24 * 3600),
+            session_ttl: Duration::from_secs(12 * 3600),
+            password_min_length: 12,
+            argon2_memory_kib: 19456,
+            argon2_iterations: 2,
+            argon2_parallelism: 1,
+            max_concurrent_hashes: None,
+            recovery_per_account_per_hour: 5,
+            recovery_per_ip_per_hour: 100,
+            login_failures_per_account: 10,
+            login_failures_per_ip: 100,
+            token_guesses_per_ip: 30,
+            mail_max_attempts: 12,
+            demo_accounts: None,
+        }
+    }
+
+    /// Parses flags and environment; on a bad value prints one line naming the setting
+    /// (flag and environment variable) and exits with status 2. `--help`/`--version`
+    /// print and exit 0.
+    pub fn from_args_or_exit() -> Config {
+        match Config::try_parse() {
+            Ok(config) => config,
+            Err(e) => {
+                use clap::error::{ContextKind, ErrorKind};
+                if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                    let _ = e.print();
+                    std::process::exit(0);
+                }
+                let rendered = e.render().to_string();
+                let first = rendered.lines().next().unwrap_or("invalid arguments");
+                let env = e
+                    .get(ContextKind::InvalidArg)
+                    .map(|arg| arg.to_string())
+                    .and_then(|arg| {
+                        arg.strip_prefix("--").map(|flag| {
+                            let name = flag.split([' ', '=']).next().unwrap_or(flag);
+                            format!(
+                                " (setting PORTAL_{})",
+                                name.to_uppercase().replace('-', "_")
+                            )
+                        })
+                    })
+                    .unwrap_or_default();
+                eprintln!("{first}{env}");
+                std::process::exit(2);
+            }
+        }
+    }
+
+    /// Checks what the types cannot: ranges, Argon2 parameters, URL schemes.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |s: String| Err(ConfigError(s));
+        if !(8..=128).contains(&self.password_min_length) {
+            return bad(format!(
+                "PORTAL_PASSWORD_MIN_LENGTH must be between 8 and 128, got {}",
+                self.password_min_length
+            ));
+        }
+        if let Some(url) = &self.public_url {
+            if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+                return bad(format!(
+                    "PORTAL_PUBLIC_URL must be an http:// or https:// URL with a host, got {url}"
+                ));
+            }
+        }
+        if !(self.database_url.starts_with("sqlite:")
+            || self.database_url.starts_with("postgres://")
+            || self.database_url.starts_with("postgresql://"))
+        {
+            return bad(format!(
+                "PORTAL_DATABASE_URL must start with sqlite:, postgres:// or postgresql://, got {:?}",
+                self.database_url
+            ));
+        }
+        if let Some(smtp) = &self.smtp_url {
+            match Url::parse(smtp) {
+                Ok(u) if matches!(u.scheme(), "smtp" | "smtps") && u.host_str().is_some() => {}
+                _ => {
+                    return bad(format!(
+                        "PORTAL_SMTP_URL must look like smtp://host:port or smtps://user:pass@host, got {smtp:?}"
+                    ));
+                }
+            }
+        }
+        if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return bad(format!(
+                "PORTAL_MAIL_FROM must be an address like \"Name <no-reply@example.com>\", got {:?}",
+                self.mail_from
+            ));
+        }
+        if let Err(e) = argon2::Params::new(
+            self.argon2_memory_kib,
+            self.argon2_iterations,
+            self.argon2_parallelism,
+            None,
+        ) {
+            return bad(format!(
+                "PORTAL_ARGON2_MEMORY_KIB / PORTAL_ARGON2_ITERATIONS / PORTAL_ARGON2_PARALLELISM are not valid Argon2 parameters: {e}"
+            ));
+        }
+        if self.argon2_memory_kib < 8 * 1024 {
+            return bad(format!(
+                "PORTAL_ARGON2_MEMORY_KIB must be at least 8192, got {}",
+                self.argon2_memory_kib
+            ));
+        }
+        for (name, d) in [
+            ("PORTAL_RECOVERY_TTL", self.recovery_ttl),
+            ("PORTAL_CONFIRMATION_TTL", self.confirmation_ttl),
+            ("PORTAL_SESSION_TTL", self.session_ttl),
+        ] {
+            if d < Duration::from_secs(60) || d > Duration::from_secs(366 * 24 * 3600) {
+                return bad(format!(
+                    "{name} must be between 1m and 366days, got {}",
+                    humantime::format_duration(d)
+                ));
+            }
+        }
+        if self.max_concurrent_hashes == Some(0) {
+            return bad("PORTAL_MAX_CONCURRENT_HASHES must be at least 1".into());
+        }
+        if self.database_max_connections == Some(0) {
+            return bad("PORTAL_DATABASE_MAX_CONNECTIONS must be at least 1".into());
+        }
+        if self.product_name.trim().is_empty() {
+            return bad("PORTAL_PRODUCT_NAME must not be empty".into());
+        }
+        Ok(())
+    }
+
+    /// Whether cookies get the `Secure` attribute.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_ref()
+            .is_some_and(|u| u.scheme() == "https")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_config_is_valid() {
+        assert!(Config::for_tests("sqlite://x.db").validate().is_ok());
+    }
+
+    #[test]
+    fn minimum_length_below_eight_is_refused_naming_the_setting() {
+        let mut c = Config::for_tests("sqlite://x.db");
+        c.password_min_length = 6;
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.contains("PORTAL_PASSWORD_MIN_LENGTH"), "{e}");
+    }
+
+    #[test]
+    fn bad_smtp_url_is_refused_naming_the_setting() {
+        let mut c = Config::for_tests("sqlite://x.db");
+        c.smtp_url = Some("localhost:25".into());
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("PORTAL_SMTP_URL")
+        );
+    }
+
+    #[test]
+    fn durations_are_humantime() {
+        let c = Config::try_parse_from(["portal", "--recovery-ttl", "15m"]);
+        assert_eq!(
+            c.map(|c| c.recovery_ttl).ok(),
+            Some(Duration::from_secs(900))
+        );
+    }
+}

@@ -1,0 +1,11 @@
+//! Parse-don't-validate newtypes: once a value of these types exists, it is valid.
+
+mod email;
+mod hash;
+mod password;
+mod token;
+
+pub use email::{EmailAddress, EmailError};
+pub use hash::{HashError, PasswordHash, PasswordHasher, Verification};
+pub use password::{Password, PasswordPolicy, PasswordRejection};
+pub use token::{SecretToken, TokenHash};

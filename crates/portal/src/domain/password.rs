@@ -1,0 +1,253 @@
+use std::fmt;
+
+use secrecy::{ExposeSecret, SecretString};
+use unicode_normalization::UnicodeNormalization;
+
+/// Longest password accepted (in characters, after NFKC). Longer ones are refused, never
+/// truncated.
+pub const MAX_PASSWORD_CHARS: usize = 128;
+
+/// A password, NFKC-normalised so that the same visible text always hashes the same.
+/// It never prints.
+pub struct Password(SecretString);
+
+impl Password {
+    /// Normalises a password typed to log in or to confirm identity. No policy: the
+    /// stored hash decides. Very long input is cut off by the caller's body limit.
+    pub fn for_verification(raw: &str) -> Self {
+        Self(SecretString::from(raw.nfkc().collect::<String>()))
+    }
+
+    /// Parses a new password against `policy`; `context` holds words the password must
+    /// not contain (the account's email address; the product name is in the policy).
+    pub fn parse_new(
+        raw: &str,
+        policy: &PasswordPolicy,
+        email: &str,
+    ) -> Result<Self, PasswordRejection> {
+        let normalized: String = raw.nfkc().collect();
+        let chars = normalized.chars().count();
+        if chars < policy.min_length {
+            return Err(PasswordRejection::TooShort {
+                min: policy.min_length,
+                actual: chars,
+            });
+        }
+        if chars > MAX_PASSWORD_CHARS {
+            return Err(PasswordRejection::TooLong {
+                max: MAX_PASSWORD_CHARS,
+            });
+        }
+        let lower = normalized.to_lowercase();
+        let email = email.trim().to_lowercase();
+        let local = email.split('@').next().unwrap_or_default();
+        if !email.is_empty()
+            && (lower.contains(&email) || (local.chars().count() >= 4 && lower.contains(local)))
+        {
+            return Err(PasswordRejection::ContainsEmail);
+        }
+        for word in &policy.product_words {
+            if lower.contains(word.as_str()) {
+                return Err(PasswordRejection::ContainsProductName {
+                    product: policy.product_name.clone(),
+                });
+            }
+        }
+        let mut inputs: Vec<&str> = policy.product_words.iter().map(String::as_str).collect();
+        if !email.is_empty() {
+            inputs.push(&email);
+            inputs.push(local);
+        }
+        let entropy = zxcvbn::zxcvbn(&normalized, &inputs);
+        if entropy.score() < zxcvbn::Score::Three {
+            let warning = entropy
+                .feedback()
+                .and_then(|f| f.warning())
+                .map(|w| w.to_string());
+            return Err(PasswordRejection::TooCommon { warning });
+        }
+        Ok(Self(SecretString::from(normalized)))
+    }
+
+    /// The normalised text, for hashing only.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password([REDACTED])")
+    }
+}
+
+/// What a new password must satisfy: a length range and no common or context words. No
+/// composition rules (NIST SP 800-63B, ASVS V6).
+#[derive(Debug, Clone)]
+pub struct PasswordPolicy {
+    min_length: usize,
+    product_name: String,
+    product_words: Vec<String>,
+}
+
+impl PasswordPolicy {
+    /// `min_length` is clamped to 8..=128; words of 4+ letters of the product name are
+    /// refused inside passwords.
+    pub fn new(min_length: usize, product_name: &str) -> Self {
+        let product_words = product_name
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().count() >= 4)
+            .map(str::to_lowercase)
+            .collect();
+        Self {
+            min_length: min_length.clamp(8, MAX_PASSWORD_CHARS),
+            product_name: product_name.to_owned(),
+            product_words,
+        }
+    }
+
+    /// The minimum length in characters.
+    pub fn min_length(&self) -> usize {
+        self.min_length
+    }
+}
+
+/// Why a new password was refused; the message tells the user what to change.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordRejection {
+    /// Fewer characters than the policy's minimum.
+    #[error("Your new password is too short: use at least {min} characters (it has {actual}).")]
+    TooShort {
+        /// The minimum.
+        min: usize,
+        /// The length given.
+        actual: usize,
+    },
+    /// More than [`MAX_PASSWORD_CHARS`].
+    #[error("Your new password is too long: use at most {max} characters.")]
+    TooLong {
+        /// The maximum.
+        max: usize,
+    },
+    /// Contains the account's email address or its local part.
+    #[error("Your new password must not contain your email address.")]
+    ContainsEmail,
+    /// Contains a word of the product name.
+    #[error("Your new password must not contain the name of the product ({product}).")]
+    ContainsProductName {
+        /// The product name.
+        product: String,
+    },
+    /// A common password or too easy to guess (zxcvbn score below 3).
+    #[error("{}", too_common_message(.warning))]
+    TooCommon {
+        /// zxcvbn's explanation, e.g. "This is a top-100 common password."
+        warning: Option<String>,
+    },
+    /// The confirmation differs from the new password.
+    #[error("The new password and its confirmation do not match.")]
+    Mismatch,
+}
+
+fn too_common_message(warning: &Option<String>) -> String {
+    let why = warning
+        .as_deref()
+        .map(|w| format!(" {}", w.trim()))
+        .unwrap_or_default();
+    format!(
+        "Your new password is too common or too easy to guess.{why} Use a longer phrase of unusual words."
+    )
+}
+
+impl PasswordRejection {
+    /// A stable machine-readable code for the API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::TooShort { .. } => "password_too_short",
+            Self::TooLong { .. } => "password_too_long",
+            Self::ContainsEmail => "password_contains_email",
+            Self::ContainsProductName { .. } => "password_contains_product_name",
+            Self::TooCommon { .. } => "password_too_common",
+            Self::Mismatch => "password_mismatch",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> PasswordPolicy {
+        PasswordPolicy::new(12, "Wallbox portal")
+    }
+
+    #[test]
+    fn a_long_unusual_passphrase_is_accepted() {
+        assert!(Password::parse_new("velvet-tundra-orbit-57", &policy(), "a@b.io").is_ok());
+    }
+
+    #[test]
+    fn sixty_four_and_128_characters_are_accepted_never_truncated() {
+        let p64: String = "q8#Lm2!zR5^wT9&".chars().cycle().take(64).collect();
+        let p = Password::parse_new(&p64, &policy(), "a@b.io").unwrap();
+        assert_eq!(p.expose().chars().count(), 64);
+        let p128: String = "Zk4$uV7@nB1%xC3*".chars().cycle().take(128).collect();
+        assert!(Password::parse_new(&p128, &policy(), "a@b.io").is_ok());
+        let p129: String = "Zk4$uV7@nB1%xC3*".chars().cycle().take(129).collect();
+        assert_eq!(
+            Password::parse_new(&p129, &policy(), "a@b.io").unwrap_err(),
+            PasswordRejection::TooLong { max: 128 }
+        );
+    }
+
+    #[test]
+    fn emoji_and_other_scripts_are_accepted() {
+        assert!(Password::parse_new("🦀🚲🌋🎻🍋🛶 mañana ключ", &policy(), "a@b.io").is_ok());
+    }
+
+    #[test]
+    fn short_passwords_are_refused_saying_the_minimum() {
+        let e = Password::parse_new("abc", &policy(), "a@b.io").unwrap_err();
+        assert!(e.to_string().contains("at least 12"));
+    }
+
+    #[test]
+    fn the_minimum_is_never_below_eight() {
+        assert_eq!(PasswordPolicy::new(4, "x").min_length(), 8);
+    }
+
+    #[test]
+    fn common_passwords_are_refused_with_the_reason() {
+        for common in [
+            "password1234",
+            "qwertyuiop123",
+            "iloveyou1234",
+            "123456789012",
+        ] {
+            let e = Password::parse_new(common, &policy(), "a@b.io").unwrap_err();
+            assert_eq!(e.code(), "password_too_common", "{common}");
+            assert!(e.to_string().contains("too common"));
+        }
+    }
+
+    #[test]
+    fn context_words_are_refused() {
+        let e = Password::parse_new(
+            "alice.smith-velvet-tundra",
+            &policy(),
+            "alice.smith@example.com",
+        )
+        .unwrap_err();
+        assert_eq!(e, PasswordRejection::ContainsEmail);
+        let e = Password::parse_new("my-WALLBOX-velvet-tundra", &policy(), "a@b.io").unwrap_err();
+        assert_eq!(e.code(), "password_contains_product_name");
+    }
+
+    #[test]
+    fn compatibility_forms_are_normalised() {
+        // U+FB01 (fi ligature) and fullwidth letters become their plain forms under NFKC.
+        let a = Password::parse_new("ﬁne-velvet-tundra-57", &policy(), "a@b.io").unwrap();
+        let b = Password::for_verification("fine-velvet-tundra-57");
+        assert_eq!(a.expose(), b.expose());
+    }
+}

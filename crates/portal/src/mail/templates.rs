@@ -1,0 +1,169 @@
+//! The four emails, each with a plain-text and an HTML part rendered from
+//! `templates/email/*.{txt,html}`.
+
+use askama::Template;
+
+/// Subject of the password recovery email.
+pub const RECOVERY_SUBJECT: &str = "Password recovery";
+/// Subject of the account confirmation email.
+pub const CONFIRMATION_SUBJECT: &str = "Confirm your email address";
+/// Subject of the notice sent after a password reset or change.
+pub const PASSWORD_CHANGED_SUBJECT: &str = "Your password was changed";
+/// Subject of the notice sent when someone signs up with an address already registered.
+pub const SIGNUP_ATTEMPT_SUBJECT: &str = "Someone tried to sign up with your email address";
+
+/// A rendered email, ready for the outbox.
+#[derive(Clone)]
+pub struct RenderedEmail {
+    /// Which email this is (`recovery`, `confirmation`, `password_changed`,
+    /// `signup_attempt`).
+    pub kind: &'static str,
+    /// Subject line.
+    pub subject: &'static str,
+    /// Plain-text part.
+    pub text: String,
+    /// HTML part.
+    pub html: String,
+}
+
+impl std::fmt::Debug for RenderedEmail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The bodies may hold a link with a token.
+        f.debug_struct("RenderedEmail")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the templates can show.
+#[derive(Debug, Clone, Default)]
+pub struct EmailContext {
+    /// Product name.
+    pub product: String,
+    /// Public base URL of the portal, without a trailing slash.
+    pub base_url: String,
+    /// The link the email is about (recovery or confirmation), if any.
+    pub link: String,
+    /// How long the link stays valid, in words ("30 minutes").
+    pub valid_for: String,
+    /// The recipient's address.
+    pub email: String,
+}
+
+macro_rules! email {
+    ($text:ident, $html:ident, $tpath:literal, $hpath:literal) => {
+        #[derive(Template)]
+        #[template(path = $tpath)]
+        struct $text<'a> {
+            c: &'a EmailContext,
+        }
+        #[derive(Template)]
+        #[template(path = $hpath)]
+        struct $html<'a> {
+            c: &'a EmailContext,
+        }
+    };
+}
+
+email!(
+    RecoveryText,
+    RecoveryHtml,
+    "email/recovery.txt",
+    "email/recovery.html"
+);
+email!(
+    ConfirmationText,
+    ConfirmationHtml,
+    "email/confirmation.txt",
+    "email/confirmation.html"
+);
+email!(
+    ChangedText,
+    ChangedHtml,
+    "email/password_changed.txt",
+    "email/password_changed.html"
+);
+email!(
+    AttemptText,
+    AttemptHtml,
+    "email/signup_attempt.txt",
+    "email/signup_attempt.html"
+);
+
+/// The password recovery email with its link.
+pub fn recovery(c: &EmailContext) -> Result<RenderedEmail, askama::Error> {
+    Ok(RenderedEmail {
+        kind: "recovery",
+        subject: RECOVERY_SUBJECT,
+        text: RecoveryText { c }.render()?,
+        html: RecoveryHtml { c }.render()?,
+    })
+}
+
+/// The account confirmation email with its link.
+pub fn confirmation(c: &EmailContext) -> Result<RenderedEmail, askama::Error> {
+    Ok(RenderedEmail {
+        kind: "confirmation",
+        subject: CONFIRMATION_SUBJECT,
+        text: ConfirmationText { c }.render()?,
+        html: ConfirmationHtml { c }.render()?,
+    })
+}
+
+/// "Your password was changed".
+pub fn password_changed(c: &EmailContext) -> Result<RenderedEmail, askama::Error> {
+    Ok(RenderedEmail {
+        kind: "password_changed",
+        subject: PASSWORD_CHANGED_SUBJECT,
+        text: ChangedText { c }.render()?,
+        html: ChangedHtml { c }.render()?,
+    })
+}
+
+/// "Someone tried to sign up with your email address".
+pub fn signup_attempt(c: &EmailContext) -> Result<RenderedEmail, askama::Error> {
+    Ok(RenderedEmail {
+        kind: "signup_attempt",
+        subject: SIGNUP_ATTEMPT_SUBJECT,
+        text: AttemptText { c }.render()?,
+        html: AttemptHtml { c }.render()?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> EmailContext {
+        EmailContext {
+            product: "Wallbox portal".into(),
+            base_url: "https://portal.example".into(),
+            link: "https://portal.example/recover?token=abc&x=<y>".into(),
+            valid_for: "30 minutes".into(),
+            email: "a@b.io".into(),
+        }
+    }
+
+    #[test]
+    fn recovery_email_has_the_link_in_both_parts_escaped_in_html() {
+        let e = recovery(&ctx()).unwrap();
+        assert!(
+            e.text
+                .contains("https://portal.example/recover?token=abc&x=<y>")
+        );
+        assert!(e.html.contains("https://portal.example/recover?token=abc&"));
+        assert!(!e.html.contains("<y>"), "HTML part is escaped");
+        assert!(e.text.contains("30 minutes"));
+    }
+
+    #[test]
+    fn every_email_renders() {
+        for e in [
+            confirmation(&ctx()).unwrap(),
+            password_changed(&ctx()).unwrap(),
+            signup_attempt(&ctx()).unwrap(),
+        ] {
+            assert!(!e.text.is_empty() && e.html.contains("<html"));
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! Delivers the outbox over SMTP. Rows are claimed with a lease (so several instances can
+//! share one database and a dead instance's claim is taken over), sent, then marked sent
+//! and scrubbed; failures are retried with exponential back-off and, after
+//! `max_attempts`, marked failed (kept, logged and counted, never dropped).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::PoolConfig;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::accounts::Accounts;
+use crate::clock::Clock;
+use crate::store::{self, OutboxRow, Store};
+
+/// How long a claim lasts before another worker may take the row over.
+const LEASE_SECS: i64 = 120;
+/// Poll interval when nothing wakes the worker (other instances, retries).
+const POLL: Duration = Duration::from_secs(1);
+
+/// An SMTP client plus the sender address.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl Mailer {
+    /// A client for `smtp://host:port` / `smtps://user:pass@host` URLs.
+    pub fn from_url(url: &str, from: &str) -> anyhow::Result<Self> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .context("Failed to use PORTAL_SMTP_URL")?
+            .timeout(Some(Duration::from_secs(20)))
+            .pool_config(Self::pool())
+            .build();
+        Ok(Self {
+            transport,
+            from: from.parse().context("Failed to parse PORTAL_MAIL_FROM")?,
+        })
+    }
+
+    /// A plain-text client for a local sink (no TLS, no authentication).
+    pub fn local(addr: std::net::SocketAddr, from: &str) -> anyhow::Result<Self> {
+        let transport =
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(addr.ip().to_string())
+                .port(addr.port())
+                .timeout(Some(Duration::from_secs(20)))
+                .pool_config(Self::pool())
+                .build();
+        Ok(Self {
+            transport,
+            from: from.parse().context("Failed to parse PORTAL_MAIL_FROM")?,
+        })
+    }
+
+    fn pool() -> PoolConfig {
+        // Few, short-lived connections: some SMTP servers (the embedded sink among them)
+        // give each connection a thread for its whole life.
+        PoolConfig::new()
+            .min_idle(0)
+            .max_size(2)
+            .idle_timeout(Duration::from_secs(5))
+    }
+
+    async fn send(&self, row: &OutboxRow) -> Result<(), SendError> {
+        let to: Mailbox = row
+            .recipient
+            .parse()
+            .map_err(|e| SendError::Permanent(format!("bad recipient: {e}")))?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(row.subject.clone())
+            .multipart(MultiPart::alternative_plain_html(
+                row.text_body.clone(),
+                row.html_body.clone(),
+            ))
+            .map_err(|e| SendError::Permanent(format!("cannot build message: {e}")))?;
+        match self.transport.send(message).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
+            Err(e) => Err(SendError::Transient(e.to_string())),
+        }
+    }
+}
+
+enum SendError {
+    Transient(String),
+    Permanent(String),
+}
+
+/// The background loop: turns queued recovery requests into emails and delivers the
+/// outbox.
+pub struct DeliveryWorker {
+    accounts: Accounts,
+    store: Store,
+    clock: Arc<dyn Clock>,
+    mailer: Mailer,
+    wake: Arc<Notify>,
+    max_attempts: u32,
+    id: String,
+}
+
+impl DeliveryWorker {
+    /// A worker; `wake` is notified whenever something is written to the outbox or the
+    /// recovery queue.
+    pub fn new(
+        accounts: Accounts,
+        store: Store,
+        clock: Arc<dyn Clock>,
+        mailer: Mailer,
+        wake: Arc<Notify>,
+        max_attempts: u32,
+    ) -> Self {
+        Self {
+            accounts,
+            store,
+            clock,
+            mailer,
+            wake,
+            max_attempts: max_attempts.max(1),
+            id: store::new_id(),
+        }
+    }
+
+    /// Runs until `stop` is cancelled; an email being sent when that happens is finished
+    /// first, the rest stays in the outbox for the next start.
+    pub async fn run(self, stop: CancellationToken) {
+        loop {
+            if let Err(e) = self.accounts.process_recovery_requests().await {
+                tracing::warn!(error = %e, "processing recovery requests failed; will retry");
+            }
+            match self.deliver_due().await {
+                Ok(n) if n > 0 => continue,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "outbox delivery pass failed; will retry"),
+            }
+            tokio::select! {
+                _ = stop.cancelled() => break,
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(POLL) => {}
+            }
+            if stop.is_cancelled() {
+                break;
+            }
+        }
+    }
+
+    /// Claims and sends what is due; returns how many were handled.
+    async fn deliver_due(&self) -> anyhow::Result<usize> {
+        let now = self.clock.unix();
+        let rows = store::claim_outbox(self.store.pool(), &self.id, now, LEASE_SECS, 10).await?;
+        let n = rows.len();
+        for row in rows {
+            let result = self.mailer.send(&row).await;
+            let now = self.clock.unix();
+            match result {
+                Ok(()) => {
+                    store::outbox_sent(self.store.pool(), &row.id, now).await?;
+                    metrics::counter!("portal_mail_sent_total", "kind" => row.kind.clone())
+                        .increment(1);
+                    tracing::info!(kind = %row.kind, outbox_id = %row.id, "email delivered");
+                }
+                Err(SendError::Permanent(e)) => self.give_up(&row, now, &e).await?,
+                Err(SendError::Transient(e)) => {
+                    let attempts = row.attempts + 1;
+                    if attempts >= i64::from(self.max_attempts) {
+                        self.give_up(&row, now, &e).await?;
+                    } else {
+                        let delay = backoff(attempts);
+                        store::outbox_retry(self.store.pool(), &row.id, now + delay, &e).await?;
+                        metrics::counter!("portal_mail_retries_total").increment(1);
+                        tracing::warn!(kind = %row.kind, outbox_id = %row.id, attempts, retry_in_secs = delay, error = %e, "email delivery failed; will retry");
+                    }
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    async fn give_up(&self, row: &OutboxRow, now: i64, error: &str) -> anyhow::Result<()> {
+        store::outbox_failed(self.store.pool(), &row.id, now, error).await?;
+        metrics::counter!("portal_mail_failed_total", "kind" => row.kind.clone()).increment(1);
+        tracing::error!(kind = %row.kind, outbox_id = %row.id, error, "email delivery failed for good; marked failed in the outbox");
+        Ok(())
+    }
+}
+
+/// Seconds to wait before attempt `attempts + 1`: 5 s doubling, at most one hour.
+pub fn backoff(attempts: i64) -> i64 {
+    let exp = u32::try_from(attempts.clamp(0, 20)).unwrap_or(20);
+    (5_i64.saturating_mul(2_i64.saturating_pow(exp.saturating_sub(1)))).min(3600)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+
+    #[test]
+    fn backoff_doubles_up_to_an_hour() {
+        assert_eq!(backoff(1), 5);
+        assert_eq!(backoff(2), 10);
+        assert_eq!(backoff(3), 20);
+        assert_eq!(backoff(15), 3600);
+        assert_eq!(backoff(1000), 3600);
+    }
+}

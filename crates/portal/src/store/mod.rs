@@ -1,0 +1,722 @@
+//! Storage: one [`sqlx::AnyPool`] and plain, portable SQL (`$1` placeholders, Unix-second
+//! BIGINT times, TEXT ids, `INSERT .. ON CONFLICT`, `UPDATE .. RETURNING`), so that the
+//! same queries run on SQLite and PostgreSQL. Each function runs one statement on any
+//! executor (the pool or an open transaction); [`crate::accounts`] composes them into
+//! transactions.
+
+mod migrate;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyExecutor, AnyPool, Row, Transaction};
+
+use crate::domain::TokenHash;
+
+/// Which database the URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+/// The database: a pool plus what kind it is.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// An open transaction.
+pub type Tx = Transaction<'static, Any>;
+
+/// A random id for rows (not a secret: ids never grant anything).
+pub fn new_id() -> String {
+    hex::encode(rand::random::<[u8; 16]>())
+}
+
+impl Store {
+    /// Connects (creating the SQLite file and its directory if needed) and applies the
+    /// migrations.
+    pub async fn connect(url: &str, max_connections: Option<u32>) -> anyhow::Result<Store> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = if url.starts_with("sqlite:") {
+            (Backend::Sqlite, prepare_sqlite_url(url)?)
+        } else {
+            (Backend::Postgres, url.to_owned())
+        };
+        let options = AnyConnectOptions::from_str(&url)
+            .with_context(|| "Failed to parse PORTAL_DATABASE_URL".to_string())?;
+        let max = max_connections.unwrap_or(match backend {
+            // SQLite has one writer; one connection turns contention into queueing
+            // instead of "database is locked" errors.
+            Backend::Sqlite => 1,
+            Backend::Postgres => 10,
+        });
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // Overwrite deleted content (scrubbed email bodies) on disk.
+                        sqlx::query("PRAGMA secure_delete = ON")
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .context("Failed to connect to the database (PORTAL_DATABASE_URL)")?;
+        let store = Store { pool, backend };
+        migrate::run(&store)
+            .await
+            .context("Failed to migrate the database")?;
+        Ok(store)
+    }
+
+    /// The pool, for single statements.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Starts a transaction.
+    pub async fn begin(&self) -> sqlx::Result<Tx> {
+        self.pool.begin().await
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+
+    /// Closes the pool.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Creates the parent directory of a SQLite file and asks sqlx to create the file.
+fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        anyhow::bail!(
+            "PORTAL_DATABASE_URL must name a SQLite file (in-memory databases are not shared between connections)"
+        );
+    }
+    if let Some(parent) = Path::new(path).parent() {
+        if !parent.as_os_str().is_empty() {
+            std::fs::create_dir_all(parent).with_context(|| {
+                format!(
+                    "Failed to create the directory {} for the database",
+                    parent.display()
+                )
+            })?;
+        }
+    }
+    if url.contains("mode=") {
+        Ok(url.to_owned())
+    } else if url.contains('?') {
+        Ok(format!("{url}&mode=rwc"))
+    } else {
+        Ok(format!("{url}?mode=rwc"))
+    }
+}
+
+// ---------------------------------------------------------------- accounts
+
+/// A row of `accounts`.
+#[derive(Debug, Clone)]
+pub struct AccountRow {
+    /// Row id.
+    pub id: String,
+    /// The address as registered (where mail goes).
+    pub email: String,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    /// When the address was confirmed.
+    pub confirmed_at: Option<i64>,
+    /// When the account was created.
+    pub created_at: i64,
+    /// When the password last changed.
+    pub password_changed_at: i64,
+}
+
+const ACCOUNT_COLUMNS: &str =
+    "a.id, a.email, a.password_hash, a.confirmed_at, a.created_at, a.password_changed_at";
+
+fn account_from_row(row: &AnyRow) -> sqlx::Result<AccountRow> {
+    Ok(AccountRow {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        password_hash: row.try_get("password_hash")?,
+        confirmed_at: row.try_get("confirmed_at")?,
+        created_at: row.try_get("created_at")?,
+        password_changed_at: row.try_get("password_changed_at")?,
+    })
+}
+
+/// The account registered with this (lower-cased) address.
+pub async fn account_by_email<'e>(
+    db: impl AnyExecutor<'e>,
+    email_lookup: &str,
+) -> sqlx::Result<Option<AccountRow>> {
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.email_lookup = $1");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(email_lookup.to_owned())
+        .fetch_optional(db)
+        .await?
+        .map(|r| account_from_row(&r))
+        .transpose()
+}
+
+/// The account with this id.
+pub async fn account_by_id<'e>(
+    db: impl AnyExecutor<'e>,
+    id: &str,
+) -> sqlx::Result<Option<AccountRow>> {
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id = $1");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.to_owned())
+        .fetch_optional(db)
+        .await?
+        .map(|r| account_from_row(&r))
+        .transpose()
+}
+
+/// Inserts an account; `false` when the address is already registered.
+pub async fn insert_account<'e>(
+    db: impl AnyExecutor<'e>,
+    id: &str,
+    email: &str,
+    email_lookup: &str,
+    password_hash: &str,
+    confirmed_at: Option<i64>,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO accounts (id, email, email_lookup, password_hash, confirmed_at, created_at, password_changed_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (email_lookup) DO NOTHING",
+    )
+    .bind(id.to_owned())
+    .bind(email.to_owned())
+    .bind(email_lookup.to_owned())
+    .bind(password_hash.to_owned())
+    .bind(confirmed_at)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Replaces the password hash; `changed_at` is `Some` for a real change (not a re-hash).
+pub async fn set_password_hash<'e>(
+    db: impl AnyExecutor<'e>,
+    account_id: &str,
+    password_hash: &str,
+    changed_at: Option<i64>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE accounts SET password_hash = $1, password_changed_at = COALESCE($2, password_changed_at) WHERE id = $3",
+    )
+    .bind(password_hash.to_owned())
+    .bind(changed_at)
+    .bind(account_id.to_owned())
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Marks the address as confirmed (no-op if it already is).
+pub async fn confirm_account<'e>(
+    db: impl AnyExecutor<'e>,
+    account_id: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE accounts SET confirmed_at = COALESCE(confirmed_at, $1) WHERE id = $2")
+        .bind(now)
+        .bind(account_id.to_owned())
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- sessions
+
+/// Stores a session by the hash of its id.
+pub async fn insert_session<'e>(
+    db: impl AnyExecutor<'e>,
+    id_hash: &TokenHash,
+    account_id: &str,
+    kind: &str,
+    now: i64,
+    expires_at: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO sessions (id_hash, account_id, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id_hash.as_str().to_owned())
+    .bind(account_id.to_owned())
+    .bind(kind.to_owned())
+    .bind(now)
+    .bind(expires_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The account of a live session.
+pub async fn session_account<'e>(
+    db: impl AnyExecutor<'e>,
+    id_hash: &TokenHash,
+    now: i64,
+) -> sqlx::Result<Option<AccountRow>> {
+    let sql = format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM sessions s JOIN accounts a ON a.id = s.account_id \
+         WHERE s.id_hash = $1 AND s.expires_at > $2"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id_hash.as_str().to_owned())
+        .bind(now)
+        .fetch_optional(db)
+        .await?
+        .map(|r| account_from_row(&r))
+        .transpose()
+}
+
+/// Ends one session.
+pub async fn delete_session<'e>(db: impl AnyExecutor<'e>, id_hash: &TokenHash) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+        .bind(id_hash.as_str().to_owned())
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of an account; returns how many there were.
+pub async fn delete_sessions_of<'e>(
+    db: impl AnyExecutor<'e>,
+    account_id: &str,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+        .bind(account_id.to_owned())
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// Number of live sessions of an account.
+pub async fn count_sessions<'e>(
+    db: impl AnyExecutor<'e>,
+    account_id: &str,
+    now: i64,
+) -> sqlx::Result<i64> {
+    sqlx::query("SELECT COUNT(*) AS n FROM sessions WHERE account_id = $1 AND expires_at > $2")
+        .bind(account_id.to_owned())
+        .bind(now)
+        .fetch_one(db)
+        .await?
+        .try_get("n")
+}
+
+// ---------------------------------------------------------------- tokens
+
+/// What a token is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenPurpose {
+    /// Password recovery link.
+    Recovery,
+    /// Account confirmation link.
+    Confirmation,
+}
+
+impl TokenPurpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Recovery => "recovery",
+            Self::Confirmation => "confirmation",
+        }
+    }
+}
+
+/// Stores a token by its hash.
+pub async fn insert_token<'e>(
+    db: impl AnyExecutor<'e>,
+    hash: &TokenHash,
+    account_id: &str,
+    purpose: TokenPurpose,
+    now: i64,
+    expires_at: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO account_tokens (token_hash, account_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(hash.as_str().to_owned())
+    .bind(account_id.to_owned())
+    .bind(purpose.as_str())
+    .bind(now)
+    .bind(expires_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The account a usable (unused, unexpired) token belongs to, without using it.
+pub async fn peek_token<'e>(
+    db: impl AnyExecutor<'e>,
+    hash: &TokenHash,
+    purpose: TokenPurpose,
+    now: i64,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query(
+        "SELECT account_id FROM account_tokens \
+         WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
+    )
+    .bind(hash.as_str().to_owned())
+    .bind(purpose.as_str())
+    .bind(now)
+    .fetch_optional(db)
+    .await?
+    .map(|r| r.try_get("account_id"))
+    .transpose()
+}
+
+/// Uses a token, atomically: of two concurrent calls at most one gets the account id.
+pub async fn consume_token<'e>(
+    db: impl AnyExecutor<'e>,
+    hash: &TokenHash,
+    purpose: TokenPurpose,
+    now: i64,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query(
+        "UPDATE account_tokens SET used_at = $1 \
+         WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1 \
+         RETURNING account_id",
+    )
+    .bind(now)
+    .bind(hash.as_str().to_owned())
+    .bind(purpose.as_str())
+    .fetch_optional(db)
+    .await?
+    .map(|r| r.try_get("account_id"))
+    .transpose()
+}
+
+/// Ends every outstanding token of an account (after a password reset or change).
+pub async fn revoke_tokens<'e>(
+    db: impl AnyExecutor<'e>,
+    account_id: &str,
+    now: i64,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE account_tokens SET used_at = $1 WHERE account_id = $2 AND used_at IS NULL",
+    )
+    .bind(now)
+    .bind(account_id.to_owned())
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+// ---------------------------------------------------------------- recovery requests
+
+/// Queues a recovery request (the same work for every address).
+pub async fn insert_recovery_request<'e>(
+    db: impl AnyExecutor<'e>,
+    email_lookup: &str,
+    client_ip: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO recovery_requests (id, email_lookup, client_ip, requested_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(new_id())
+    .bind(email_lookup.to_owned())
+    .bind(client_ip.to_owned())
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Ids of queued recovery requests, oldest first.
+pub async fn pending_recovery_requests<'e>(
+    db: impl AnyExecutor<'e>,
+    limit: i64,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query("SELECT id FROM recovery_requests ORDER BY requested_at, id LIMIT $1")
+        .bind(limit)
+        .fetch_all(db)
+        .await?
+        .iter()
+        .map(|r| r.try_get("id"))
+        .collect()
+}
+
+/// Takes a request off the queue; `None` when another worker already took it.
+pub async fn take_recovery_request<'e>(
+    db: impl AnyExecutor<'e>,
+    id: &str,
+) -> sqlx::Result<Option<(String, String)>> {
+    sqlx::query("DELETE FROM recovery_requests WHERE id = $1 RETURNING email_lookup, client_ip")
+        .bind(id.to_owned())
+        .fetch_optional(db)
+        .await?
+        .map(|r| Ok((r.try_get("email_lookup")?, r.try_get("client_ip")?)))
+        .transpose()
+}
+
+// ---------------------------------------------------------------- outbox
+
+/// An email waiting in the outbox.
+#[derive(Debug, Clone)]
+pub struct OutboxRow {
+    /// Row id.
+    pub id: String,
+    /// Which template made it.
+    pub kind: String,
+    /// Where it goes.
+    pub recipient: String,
+    /// Subject line.
+    pub subject: String,
+    /// Plain-text part.
+    pub text_body: String,
+    /// HTML part.
+    pub html_body: String,
+    /// Delivery attempts so far.
+    pub attempts: i64,
+}
+
+/// Adds an email to the outbox (inside the transaction of the change that caused it).
+pub async fn insert_outbox<'e>(
+    db: impl AnyExecutor<'e>,
+    kind: &str,
+    recipient: &str,
+    subject: &str,
+    text_body: &str,
+    html_body: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO outbox (id, kind, recipient, subject, text_body, html_body, created_at, attempts, next_attempt_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $7)",
+    )
+    .bind(new_id())
+    .bind(kind.to_owned())
+    .bind(recipient.to_owned())
+    .bind(subject.to_owned())
+    .bind(text_body.to_owned())
+    .bind(html_body.to_owned())
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Claims up to `limit` due emails for `worker` until `now + lease`. A claim that is
+/// not finished (the instance died) expires and the row is claimed again. The claim
+/// conditions are repeated in the outer WHERE so that a row re-checked after a
+/// concurrent update is not claimed twice.
+pub async fn claim_outbox<'e>(
+    db: impl AnyExecutor<'e>,
+    worker: &str,
+    now: i64,
+    lease_secs: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<OutboxRow>> {
+    sqlx::query(
+        "UPDATE outbox SET claimed_by = $1, claimed_until = $2 \
+         WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $3 \
+           AND (claimed_until IS NULL OR claimed_until < $3) \
+           AND id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL \
+                      AND next_attempt_at <= $3 AND (claimed_until IS NULL OR claimed_until < $3) \
+                      ORDER BY created_at, id LIMIT $4) \
+         RETURNING id, kind, recipient, subject, text_body, html_body, attempts",
+    )
+    .bind(worker.to_owned())
+    .bind(now + lease_secs)
+    .bind(now)
+    .bind(limit)
+    .fetch_all(db)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(OutboxRow {
+            id: r.try_get("id")?,
+            kind: r.try_get("kind")?,
+            recipient: r.try_get("recipient")?,
+            subject: r.try_get("subject")?,
+            text_body: r.try_get("text_body")?,
+            html_body: r.try_get("html_body")?,
+            attempts: r
+                .try_get::<i64, _>("attempts")
+                .or_else(|_| r.try_get::<i32, _>("attempts").map(i64::from))?,
+        })
+    })
+    .collect()
+}
+
+/// Marks an email delivered and scrubs its bodies (they may hold a link with a token).
+pub async fn outbox_sent<'e>(db: impl AnyExecutor<'e>, id: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE outbox SET sent_at = $1, claimed_until = NULL, text_body = '', html_body = '', last_error = NULL, \
+         attempts = attempts + 1 WHERE id = $2",
+    )
+    .bind(now)
+    .bind(id.to_owned())
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Records a failed attempt and when to try again.
+pub async fn outbox_retry<'e>(
+    db: impl AnyExecutor<'e>,
+    id: &str,
+    next_attempt_at: i64,
+    error: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, claimed_until = NULL, last_error = $2 WHERE id = $3",
+    )
+    .bind(next_attempt_at)
+    .bind(error.to_owned())
+    .bind(id.to_owned())
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Gives up on an email: kept, marked failed, never silently dropped.
+pub async fn outbox_failed<'e>(
+    db: impl AnyExecutor<'e>,
+    id: &str,
+    now: i64,
+    error: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE outbox SET attempts = attempts + 1, failed_at = $1, claimed_until = NULL, last_error = $2 WHERE id = $3",
+    )
+    .bind(now)
+    .bind(error.to_owned())
+    .bind(id.to_owned())
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Emails not yet delivered (pending or being retried).
+pub async fn outbox_pending_count<'e>(db: impl AnyExecutor<'e>) -> sqlx::Result<i64> {
+    sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL")
+        .fetch_one(db)
+        .await?
+        .try_get("n")
+}
+
+// ---------------------------------------------------------------- rate limits
+
+/// Counts one hit in a fixed window of `window_secs` and returns the hits in the
+/// current window (including this one).
+pub async fn rate_limit_hit<'e>(
+    db: impl AnyExecutor<'e>,
+    bucket: &str,
+    now: i64,
+    window_secs: i64,
+) -> sqlx::Result<i64> {
+    let row = sqlx::query(
+        "INSERT INTO rate_limits (bucket, window_start, hits) VALUES ($1, $2, 1) \
+         ON CONFLICT (bucket) DO UPDATE SET \
+           hits = CASE WHEN rate_limits.window_start <= $3 THEN 1 ELSE rate_limits.hits + 1 END, \
+           window_start = CASE WHEN rate_limits.window_start <= $3 THEN $2 ELSE rate_limits.window_start END \
+         RETURNING hits",
+    )
+    .bind(bucket.to_owned())
+    .bind(now)
+    .bind(now - window_secs)
+    .fetch_one(db)
+    .await?;
+    row.try_get::<i64, _>("hits")
+        .or_else(|_| row.try_get::<i32, _>("hits").map(i64::from))
+}
+
+/// Hits in the current window, without counting one.
+pub async fn rate_limit_peek<'e>(
+    db: impl AnyExecutor<'e>,
+    bucket: &str,
+    now: i64,
+    window_secs: i64,
+) -> sqlx::Result<i64> {
+    let row = sqlx::query("SELECT hits FROM rate_limits WHERE bucket = $1 AND window_start > $2")
+        .bind(bucket.to_owned())
+        .bind(now - window_secs)
+        .fetch_optional(db)
+        .await?;
+    match row {
+        None => Ok(0),
+        Some(r) => r
+            .try_get::<i64, _>("hits")
+            .or_else(|_| r.try_get::<i32, _>("hits").map(i64::from)),
+    }
+}
+
+/// Forgets a bucket (e.g. failed log-ins after a successful one).
+pub async fn rate_limit_reset<'e>(db: impl AnyExecutor<'e>, bucket: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM rate_limits WHERE bucket = $1")
+        .bind(bucket.to_owned())
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- audit
+
+/// Appends a security event. Never pass secrets in `detail`.
+pub async fn audit<'e>(
+    db: impl AnyExecutor<'e>,
+    now: i64,
+    event: &str,
+    account_id: Option<&str>,
+    client_ip: Option<&str>,
+    detail: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_events (id, at, event, account_id, client_ip, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(new_id())
+    .bind(now)
+    .bind(event.to_owned())
+    .bind(account_id.map(str::to_owned))
+    .bind(client_ip.map(str::to_owned))
+    .bind(detail.map(str::to_owned))
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Names of the audit events recorded for an account, oldest first (for tests and
+/// support).
+pub async fn audit_events_of<'e>(
+    db: impl AnyExecutor<'e>,
+    account_id: &str,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query("SELECT event FROM audit_events WHERE account_id = $1 ORDER BY at, id")
+        .bind(account_id.to_owned())
+        .fetch_all(db)
+        .await?
+        .iter()
+        .map(|r| r.try_get("event"))
+        .collect()
+}

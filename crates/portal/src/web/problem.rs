@@ -1,0 +1,99 @@
+//! RFC 9457 problem details with a stable `code`: the one error shape of the JSON API.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::accounts::AccountsError;
+
+/// `application/problem+json` body.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI reference naming the problem type (`/problems/{code}`).
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Short summary of the problem type.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What happened and what to do, for a person.
+    pub detail: String,
+    /// Stable machine-readable code, e.g. `invalid_credentials`, `password_too_common`.
+    pub code: String,
+}
+
+impl Problem {
+    /// A problem with `title` derived from the status.
+    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
+        Self {
+            type_: format!("/problems/{code}"),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            code: code.to_owned(),
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut res = (status, Json(self)).into_response();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        res
+    }
+}
+
+impl From<AccountsError> for Problem {
+    fn from(e: AccountsError) -> Self {
+        let detail = e.to_string();
+        match e {
+            AccountsError::InvalidCredentials => {
+                Problem::new(StatusCode::UNAUTHORIZED, "invalid_credentials", detail)
+            }
+            AccountsError::NotConfirmed => {
+                Problem::new(StatusCode::FORBIDDEN, "account_not_confirmed", detail)
+            }
+            AccountsError::TooManyAttempts => {
+                Problem::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", detail)
+            }
+            AccountsError::InvalidToken => {
+                Problem::new(StatusCode::BAD_REQUEST, "invalid_token", detail)
+            }
+            AccountsError::Rejected(r) => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, r.code(), detail)
+            }
+            AccountsError::InvalidEmail(_) => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_email", detail)
+            }
+            AccountsError::CurrentPasswordIncorrect => {
+                Problem::new(StatusCode::FORBIDDEN, "current_password_incorrect", detail)
+            }
+            AccountsError::Unauthenticated => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "Send a valid session token: Authorization: Bearer <token>.",
+            ),
+            AccountsError::Internal(err) => {
+                // Logged here, never shown: the body stays generic.
+                tracing::error!(error = %format!("{err:#}"), "internal error");
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal_error",
+                    "Something went wrong on our side. Try again later.",
+                )
+            }
+        }
+    }
+}
+
+impl From<AccountsError> for Response {
+    fn from(e: AccountsError) -> Self {
+        Problem::from(e).into_response()
+    }
+}

@@ -1,0 +1,247 @@
+//! No account enumeration: same status, body, headers and cookies for known and unknown
+//! addresses, also when rate-limited or when mail is down; mail goes to the stored
+//! address.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::*;
+
+/// Status, headers (without Date) and body of a response.
+async fn fingerprint(r: reqwest::Response) -> (StatusCode, Vec<(String, String)>, String) {
+    let status = r.status();
+    let mut headers: Vec<(String, String)> = r
+        .headers()
+        .iter()
+        .filter(|(k, _)| k.as_str() != "date")
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned()))
+        .collect();
+    headers.sort();
+    (status, headers, r.text().await.unwrap())
+}
+
+async fn forgot_answer(
+    browser: &Browser,
+    email: &str,
+) -> (StatusCode, Vec<(String, String)>, String) {
+    let page = browser.get("/forgot-password").await;
+    let form = page.form("Restore password").unwrap();
+    let mut fields = form.fields.clone();
+    fields.retain(|(n, _)| n != "email");
+    fields.push(("email".into(), email.into()));
+    fingerprint(
+        browser
+            .client
+            .post(format!(
+                "{}{}",
+                page.url.trim_end_matches("/forgot-password"),
+                form.action
+            ))
+            .form(&fields)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn recovery_page_answer_is_identical_for_known_and_unknown_addresses() {
+    let app = spawn_app().await;
+    app.account("known@example.com", STRONG).await;
+    let browser = app.browser();
+    let known = forgot_answer(&browser, "known@example.com").await;
+    let unknown = forgot_answer(&browser, "nobody@example.com").await;
+    assert_eq!(known, unknown);
+    assert_eq!(known.0, StatusCode::OK);
+    assert!(
+        !known.1.iter().any(|(k, _)| k == "set-cookie"),
+        "no cookie either way"
+    );
+    app.email("known@example.com", "Password recovery").await;
+    app.recovery_queue_drained().await;
+    assert!(app.emails("nobody@example.com", "").await.is_empty());
+}
+
+#[tokio::test]
+async fn recovery_api_answer_is_identical_for_known_unknown_and_malformed_addresses() {
+    let app = spawn_app().await;
+    app.account("known@example.com", STRONG).await;
+    let mut answers = Vec::new();
+    for email in ["known@example.com", "nobody@example.com", "not an address"] {
+        answers.push(
+            fingerprint(
+                app.post_json("/api/v1/password-recovery", json!({ "email": email }))
+                    .await,
+            )
+            .await,
+        );
+    }
+    assert_eq!(answers[0].0, StatusCode::ACCEPTED);
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[1], answers[2]);
+}
+
+#[tokio::test]
+async fn answers_stay_identical_when_rate_limited() {
+    let app = spawn_app_with(|c| {
+        c.recovery_per_account_per_hour = 1;
+        c.recovery_per_ip_per_hour = 3;
+    })
+    .await;
+    app.account("known@example.com", STRONG).await;
+    let first = fingerprint(
+        app.post_json(
+            "/api/v1/password-recovery",
+            json!({ "email": "known@example.com" }),
+        )
+        .await,
+    )
+    .await;
+    for email in [
+        "known@example.com",
+        "nobody@example.com",
+        "known@example.com",
+        "nobody@example.com",
+    ] {
+        let again = fingerprint(
+            app.post_json("/api/v1/password-recovery", json!({ "email": email }))
+                .await,
+        )
+        .await;
+        assert_eq!(first, again);
+    }
+    app.recovery_queue_drained().await;
+    assert_eq!(
+        app.emails("known@example.com", "Password recovery")
+            .await
+            .len(),
+        1,
+        "limit per account"
+    );
+}
+
+#[tokio::test]
+async fn answers_stay_identical_when_mail_is_down() {
+    // Nothing listens on port 9 of the loopback: every delivery fails.
+    let app = spawn_app_with(|c| c.smtp_url = Some("smtp://127.0.0.1:9".into())).await;
+    app.account("known@example.com", STRONG).await;
+    let known = fingerprint(
+        app.post_json(
+            "/api/v1/password-recovery",
+            json!({ "email": "known@example.com" }),
+        )
+        .await,
+    )
+    .await;
+    let unknown = fingerprint(
+        app.post_json(
+            "/api/v1/password-recovery",
+            json!({ "email": "nobody@example.com" }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(known, unknown);
+    assert_eq!(known.0, StatusCode::ACCEPTED);
+    app.recovery_queue_drained().await;
+    let pending = portal::store::outbox_pending_count(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(pending, 1, "the email waits in the outbox");
+}
+
+#[tokio::test]
+async fn sign_up_answer_does_not_reveal_registered_addresses_and_the_owner_is_told() {
+    let app = spawn_app().await;
+    app.account("taken@example.com", STRONG).await;
+    let a = fingerprint(
+        app.post_json(
+            "/api/v1/accounts",
+            json!({ "email": "taken@example.com", "password": STRONGER }),
+        )
+        .await,
+    )
+    .await;
+    let b = fingerprint(
+        app.post_json(
+            "/api/v1/accounts",
+            json!({ "email": "fresh@example.com", "password": STRONGER }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(a, b);
+    app.email("taken@example.com", "Someone tried to sign up")
+        .await;
+    app.email("fresh@example.com", "Confirm your email address")
+        .await;
+    // The original password still works.
+    assert_eq!(
+        app.api_login("taken@example.com", STRONG).await.status(),
+        StatusCode::CREATED
+    );
+
+    let browser = app.browser();
+    let page = browser.get("/signup").await;
+    let taken = browser
+        .submit(
+            &page,
+            "Create account",
+            &[
+                ("Email", "taken@example.com"),
+                ("Password", STRONGER),
+                ("Confirm password", STRONGER),
+            ],
+        )
+        .await;
+    let page = browser.get("/signup").await;
+    let fresh = browser
+        .submit(
+            &page,
+            "Create account",
+            &[
+                ("Email", "other@example.com"),
+                ("Password", STRONGER),
+                ("Confirm password", STRONGER),
+            ],
+        )
+        .await;
+    assert_eq!((taken.status, taken.html), (fresh.status, fresh.html));
+}
+
+#[tokio::test]
+async fn log_in_failure_is_the_same_for_unknown_address_and_wrong_password() {
+    let app = spawn_app().await;
+    app.account("known@example.com", STRONG).await;
+    let wrong = fingerprint(app.api_login("known@example.com", STRONGER).await).await;
+    let unknown = fingerprint(app.api_login("nobody@example.com", STRONGER).await).await;
+    assert_eq!(wrong, unknown);
+    assert_eq!(wrong.0, StatusCode::UNAUTHORIZED);
+
+    let a = app.browser().log_in("known@example.com", STRONGER).await;
+    let b = app.browser().log_in("nobody@example.com", STRONGER).await;
+    assert_eq!(a.status, b.status);
+    assert_eq!(a.alert(), b.alert());
+}
+
+#[tokio::test]
+async fn recovery_email_goes_to_the_stored_address_not_the_typed_one() {
+    let app = spawn_app().await;
+    app.account("Grace.Hopper@Example.com", STRONG).await;
+    let r = app
+        .post_json(
+            "/api/v1/password-recovery",
+            json!({ "email": "  grace.hopper@EXAMPLE.COM " }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let email = app
+        .email("grace.hopper@example.com", "Password recovery")
+        .await;
+    assert_eq!(email.to[0].address, "Grace.Hopper@Example.com");
+    assert_eq!(
+        email.envelope.to,
+        vec!["Grace.Hopper@Example.com".to_owned()]
+    );
+}

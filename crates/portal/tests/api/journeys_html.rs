@@ -1,0 +1,171 @@
+//! The two documented journeys, word for word, through the HTML forms.
+
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+
+const NEUTRAL: &str = "If the email address you entered matches an existing account, a password recovery email will be sent to this email address.";
+const SUCCESS: &str = "You can now log in using the new password you defined.";
+
+#[tokio::test]
+async fn forgot_password_journey_works_as_the_article_says() {
+    let app = spawn_app().await;
+    app.account("alice@example.com", STRONG).await;
+    let browser = app.browser();
+
+    // Go to the portal. Click "Continue with email". Click "Forgot your password?".
+    let home = browser.get("/").await;
+    let login = browser.click(&home, "Continue with email").await;
+    assert!(login.form("Log in").is_some());
+    let forgot = browser.click(&login, "Forgot your password?").await;
+
+    // Enter the email linked to your account and click Restore password.
+    let sent = browser
+        .submit(
+            &forgot,
+            "Restore password",
+            &[("Email", "alice@example.com")],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::OK);
+    assert!(sent.says(NEUTRAL), "{}", sent.text());
+
+    // Go to your emails and click the recovery link.
+    let email = app.email("alice@example.com", "Password recovery").await;
+    assert!(email.text.contains("/recover?token=") && email.html.contains("/recover?token="));
+    let link = link_in(&email, "/recover?token=");
+    let recover = browser.get(&link).await;
+    assert!(
+        !recover.url.contains("token="),
+        "token left the address bar: {}",
+        recover.url
+    );
+
+    // Enter a new password and validate.
+    let done = browser
+        .submit(
+            &recover,
+            "Validate",
+            &[
+                ("New password", STRONGER),
+                ("Confirm new password", STRONGER),
+            ],
+        )
+        .await;
+    assert!(done.says(SUCCESS), "{}", done.text());
+
+    // You can now log in using the new password you defined.
+    let account = browser.log_in("alice@example.com", STRONGER).await;
+    assert!(account.url.ends_with("/account"), "{}", account.url);
+    assert!(account.link("Settings").is_some());
+    let old = app.browser().log_in("alice@example.com", STRONG).await;
+    assert_eq!(old.status, StatusCode::UNAUTHORIZED);
+    app.email("alice@example.com", "Your password was changed")
+        .await;
+}
+
+#[tokio::test]
+async fn change_password_journey_works_as_the_article_says() {
+    let app = spawn_app().await;
+    app.account("bob@example.com", STRONG).await;
+    let browser = app.browser();
+
+    // Log in to the portal.
+    let account = browser.log_in("bob@example.com", STRONG).await;
+    // Click the Settings icon. Click "Security". In the Password panel, click "Edit".
+    let settings = browser.click(&account, "Settings").await;
+    let security = browser.click(&settings, "Security").await;
+    assert!(security.says("Password"));
+    let edit = browser.click(&security, "Edit").await;
+    // Enter your current password, define a new one, and click "Update password".
+    let done = browser
+        .submit(
+            &edit,
+            "Update password",
+            &[
+                ("Current password", STRONG),
+                ("New password", STRONGER),
+                ("Confirm new password", STRONGER),
+            ],
+        )
+        .await;
+    assert!(done.says(SUCCESS), "{}", done.text());
+    app.email("bob@example.com", "Your password was changed")
+        .await;
+
+    // Still logged in here (the session rotated), then log out and in again.
+    let account = browser.get("/account").await;
+    assert!(account.url.ends_with("/account"));
+    let out = browser.submit(&account, "Log out", &[]).await;
+    assert!(out.link("Continue with email").is_some());
+    let again = browser.log_in("bob@example.com", STRONGER).await;
+    assert!(again.url.ends_with("/account"));
+}
+
+#[tokio::test]
+async fn sign_up_confirm_then_log_in() {
+    let app = spawn_app().await;
+    let browser = app.browser();
+    let login = browser.get("/login").await;
+    let signup = browser.click(&login, "Create account").await;
+    let sent = browser
+        .submit(
+            &signup,
+            "Create account",
+            &[
+                ("Email", "carol@example.com"),
+                ("Password", STRONG),
+                ("Confirm password", STRONG),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::OK);
+    assert!(sent.says("Check your email"));
+
+    // Not usable before the address is confirmed.
+    let early = app.browser().log_in("carol@example.com", STRONG).await;
+    assert!(
+        early
+            .alert()
+            .unwrap()
+            .contains("Confirm your email address")
+    );
+
+    let link = link_in(
+        &app.email("carol@example.com", "Confirm your email address")
+            .await,
+        "/confirm?token=",
+    );
+    let confirm = browser.get(&link).await;
+    let confirmed = browser.submit(&confirm, "Confirm account", &[]).await;
+    assert!(
+        confirmed.says("Your account is confirmed"),
+        "{}",
+        confirmed.text()
+    );
+    let account = app.browser().log_in("carol@example.com", STRONG).await;
+    assert!(account.url.ends_with("/account"));
+}
+
+#[tokio::test]
+async fn pages_use_real_labels_and_the_documented_texts() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let login = b.get("/login").await;
+    let form = login.form("Log in").unwrap();
+    assert!(form.labels.contains_key("Email") && form.labels.contains_key("Password"));
+    assert!(
+        login.link("Forgot your password?").is_some() && login.link("Create account").is_some()
+    );
+    let forgot = b.get("/forgot-password").await;
+    assert!(
+        forgot
+            .form("Restore password")
+            .unwrap()
+            .labels
+            .contains_key("Email")
+    );
+    let css = b.get("/static/style.css").await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(css.header("content-type").unwrap().starts_with("text/css"));
+}

@@ -1,0 +1,13 @@
+//! The portal's integration tests: one binary, one module per concern.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod csrf_and_headers;
+mod enumeration;
+mod helpers;
+mod journeys_api;
+mod journeys_html;
+mod operations;
+mod password_policy;
+mod sessions;
+mod storage;
+mod tokens;

@@ -1,0 +1,221 @@
+//! What is stored: hashes only, Argon2id with the OWASP parameters, re-hash on log-in,
+//! an audit trail without secrets, mail that survives a relay outage.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn the_database_holds_only_hashes_of_passwords_tokens_and_sessions() {
+    let app = spawn_app().await;
+    let r = app
+        .post_json(
+            "/api/v1/accounts",
+            json!({ "email": "vault@example.com", "password": STRONG }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let confirm = token_of(&link_in(
+        &app.email("vault@example.com", "Confirm your email address")
+            .await,
+        "/confirm?token=",
+    ));
+    assert_eq!(
+        app.post_json("/api/v1/accounts/confirm", json!({ "token": confirm }))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let session = app.bearer("vault@example.com", STRONG).await;
+    let recovery = token_of(&app.recovery_link_via_api("vault@example.com").await);
+    let spare = token_of(&app.recovery_link_via_api("vault@example.com").await);
+    assert_eq!(
+        app.complete_recovery(&recovery, STRONGER).await.status(),
+        StatusCode::OK
+    );
+    app.email("vault@example.com", "Your password was changed")
+        .await;
+    let second_session = app.bearer("vault@example.com", STRONGER).await;
+    wait_outbox_empty(&app).await;
+
+    let bytes = std::fs::read(&app.db_path).unwrap();
+    let wal = std::fs::read(app.db_path.with_extension("db-wal")).unwrap_or_default();
+    let haystack = [bytes, wal].concat();
+    for secret in [
+        STRONG,
+        STRONGER,
+        &confirm,
+        &session,
+        &recovery,
+        &spare,
+        &second_session,
+    ] {
+        assert!(
+            !haystack
+                .windows(secret.len())
+                .any(|w| w == secret.as_bytes()),
+            "a secret is stored in clear"
+        );
+    }
+
+    let account = portal::store::account_by_email(app.store.pool(), "vault@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        account
+            .password_hash
+            .starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{}",
+        account.password_hash
+    );
+}
+
+async fn wait_outbox_empty(app: &TestApp) {
+    for _ in 0..500 {
+        if portal::store::outbox_pending_count(app.store.pool())
+            .await
+            .unwrap()
+            == 0
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("outbox not drained");
+}
+
+#[tokio::test]
+async fn a_hash_with_old_parameters_is_replaced_at_log_in() {
+    let app = spawn_app().await;
+    app.account("old@example.com", STRONG).await;
+    let old = portal::domain::PasswordHasher::new(8192, 1, 1, 1)
+        .await
+        .unwrap();
+    let weak_hash = old
+        .hash(&portal::domain::Password::for_verification(STRONG))
+        .await
+        .unwrap();
+    let account = portal::store::account_by_email(app.store.pool(), "old@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    portal::store::set_password_hash(app.store.pool(), &account.id, weak_hash.as_str(), None)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        app.api_login("old@example.com", STRONG).await.status(),
+        StatusCode::CREATED
+    );
+    let account = portal::store::account_by_email(app.store.pool(), "old@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        account
+            .password_hash
+            .starts_with("$argon2id$v=19$m=19456,t=2,p=1$")
+    );
+    assert_eq!(
+        app.api_login("old@example.com", STRONG).await.status(),
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn security_events_are_audited_without_secrets() {
+    let app = spawn_app().await;
+    app.account("audit@example.com", STRONG).await;
+    assert_eq!(
+        app.api_login("audit@example.com", "wrong password 123")
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let token = token_of(&app.recovery_link_via_api("audit@example.com").await);
+    assert_eq!(
+        app.complete_recovery(&token, STRONGER).await.status(),
+        StatusCode::OK
+    );
+    let id = portal::store::account_by_email(app.store.pool(), "audit@example.com")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let events = portal::store::audit_events_of(app.store.pool(), &id)
+        .await
+        .unwrap();
+    for expected in [
+        "login_failed",
+        "recovery_requested",
+        "recovery_completed",
+        "sessions_revoked",
+    ] {
+        assert!(
+            events.iter().any(|e| e == expected),
+            "{expected} missing from {events:?}"
+        );
+    }
+    let details: Vec<Option<String>> = sqlx::query_scalar("SELECT detail FROM audit_events")
+        .fetch_all(app.store.pool())
+        .await
+        .unwrap();
+    for d in details.into_iter().flatten() {
+        assert!(!d.contains(&token) && !d.contains(STRONG) && !d.contains(STRONGER));
+    }
+}
+
+#[tokio::test]
+async fn mail_written_while_the_relay_is_down_arrives_when_it_comes_back() {
+    // Reserve a port, then leave it closed: the relay is "down".
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let app = spawn_app_with(|c| c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"))).await;
+    app.account("patient@example.com", STRONG).await;
+    let r = app
+        .post_json(
+            "/api/v1/password-recovery",
+            json!({ "email": "patient@example.com" }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+
+    // Wait until the first delivery attempt failed.
+    let mut attempts = 0_i64;
+    for _ in 0..500 {
+        attempts = sqlx::query_scalar("SELECT COALESCE(MAX(attempts), 0) FROM outbox")
+            .fetch_one(app.store.pool())
+            .await
+            .unwrap();
+        if attempts > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(attempts > 0, "a delivery was attempted");
+
+    // The relay comes back; once the back-off has passed the email is delivered.
+    let relay = mailsink::MailSink::start(mailsink::SinkConfig {
+        smtp_addr: format!("127.0.0.1:{port}").parse().unwrap(),
+        ..mailsink::SinkConfig::ephemeral()
+    })
+    .await
+    .unwrap();
+    app.clock.advance(Duration::from_secs(60));
+    let email = relay
+        .wait_for(
+            "to:patient@example.com subject:\"Password recovery\"",
+            MAIL_TIMEOUT,
+        )
+        .await
+        .unwrap();
+    assert!(email.text.contains("/recover?token="));
+    relay.shutdown().await;
+}

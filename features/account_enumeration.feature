@@ -1,0 +1,22 @@
+# DESIGN.md §4: no account enumeration (ASVS 6.3.8). The answer for an address without
+# an account is the one for a real account, and no email leaves the portal for it.
+Feature: The portal never tells whether an address has an account
+
+  Background:
+    Given I have an account on the portal
+
+  Scenario: An unknown address gets the same answer and no email
+    Given I go to the portal
+    When I ask to restore the password of an address that has no account
+    Then I see "If the email address you entered matches an existing account, a password recovery email will be sent to this email address."
+    When I ask to restore the password of my account
+    Then I see "If the email address you entered matches an existing account, a password recovery email will be sent to this email address."
+    And both answers are the same
+    And a password recovery email is sent to this email address
+    And no email is sent to the address that has no account
+
+  Scenario: Signing up again with a registered address reveals nothing on the page
+    Given I go to the portal
+    When I sign up again with the email linked to my account
+    Then the answer is the one a new address gets
+    And an email tells me someone tried to sign up with my address

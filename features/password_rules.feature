@@ -1,0 +1,34 @@
+# DESIGN.md §4: at least 12 characters, up to 128 accepted, any Unicode, no composition
+# rules; common passwords and context words refused, saying why.
+Feature: New passwords follow the rules and a refusal says which one
+
+  Background:
+    Given I have an account on the portal
+    And I asked to restore my password
+    And I go to my emails and click the recovery link
+
+  Scenario Outline: A password breaking a rule is refused with its reason
+    When I enter <password> as my new password and validate
+    Then I see an error saying "<reason>"
+    And I can still log in using my password
+
+    Examples:
+      | password                                 | reason                                   |
+      | "short-pw1"                              | use at least 12 characters               |
+      | a 129-character password                 | use at most 128 characters               |
+      | "password1234"                           | too common or too easy to guess          |
+      | my email address followed by "2024!"     | must not contain your email address      |
+      | "Wallbox-Quokka-Saffron-77"              | must not contain the name of the product |
+      | a password with a different confirmation | do not match                             |
+
+  Scenario Outline: Long and unusual passwords are accepted
+    When I enter <password> as my new password and validate
+    Then I see "You can now log in using the new password you defined."
+    And I can log in using the new password I defined
+
+    Examples:
+      | password                                  |
+      | a 64-character password                   |
+      | a 128-character password                  |
+      | "correct horse battery staple in spring"  |
+      | "🔑 ünïcödé pässwörd 鍵 🗝️ çà"              |

@@ -1,0 +1,30 @@
+# DESIGN.md §2 and §4: a reset or a change ends the other sessions of the account, and a
+# reset never logs anyone in.
+Feature: Sessions after a password reset or change
+
+  Background:
+    Given I have an account on the portal
+
+  Scenario: A reset ends every session and logs nobody in
+    Given I am logged in on another device
+    And I asked to restore my password
+    When I go to my emails and click the recovery link
+    And I enter a new password and validate
+    Then I see "You can now log in using the new password you defined."
+    And I am not logged in
+    And the other device is logged out
+
+  Scenario: A change ends the other sessions but keeps mine
+    Given I am logged in on another device
+    And I log in to the portal
+    When I change my password in the settings
+    Then I see "You can now log in using the new password you defined."
+    And the other device is logged out
+    And I am still logged in
+
+  Scenario: A wrong current password is refused
+    Given I log in to the portal
+    When I change my password in the settings giving "Not-my-password-42" as the current password
+    Then I see an error
+    And I can still log in using my password
+    And I can no longer log in using the password I tried to set
