@@ -50,10 +50,11 @@ impl Ci {
                 Ok(())
             })?;
         }
-        println!(
-            "\nxtask ci: all checks passed in {:.0?}",
-            started.elapsed()
-        );
+        step("benchmarks run (--quick)", || {
+            cmd!(sh, "cargo xtask bench --quick").run()?;
+            Ok(())
+        })?;
+        println!("\nxtask ci: all checks passed in {:.0?}", started.elapsed());
         Ok(())
     }
 }

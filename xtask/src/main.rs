@@ -3,13 +3,19 @@
 //! `ci` is the one entry point CI calls (through `.ci/run`); every other subcommand is a
 //! convenience for developers and QA.
 
+mod bench;
+mod bench_cmd;
 mod ci;
+mod portal_bench;
 mod postgres;
 
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "xtask", about = "Project automation for the password recovery workspace")]
+#[command(
+    name = "xtask",
+    about = "Project automation for the password recovery workspace"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -21,6 +27,8 @@ enum Command {
     /// conformance suite over HTTP and the documented journeys in Chromium, and a quick
     /// benchmark run.
     Ci(ci::Ci),
+    /// Benchmarks of the sink and the portal (release build); `--quick` for a smoke run.
+    Bench(bench_cmd::Bench),
     /// Run the portal with its embedded sink (same as `cargo run`).
     Dev {
         /// Extra arguments for the portal binary.
@@ -39,6 +47,7 @@ enum Command {
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Ci(ci) => ci.run(),
+        Command::Bench(bench) => bench.run(),
         Command::Dev { args } => {
             let sh = xshell::Shell::new()?;
             xshell::cmd!(sh, "cargo run --package portal -- {args...}").run()?;

@@ -25,7 +25,9 @@ impl TempCluster {
         let data = base.join("data");
         std::fs::create_dir_all(&base)?;
         if as_postgres {
-            run(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&base))?;
+            run(Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(&base))?;
         }
         let port = free_port()?;
         let cluster = Self {

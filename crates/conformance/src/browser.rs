@@ -300,7 +300,9 @@ impl WebBrowser {
         let el = self.clickable(name).await?;
         // WebDriver's Element Click waits for the navigation a link or a submit button
         // starts, so the next step reads the new document.
-        el.click().await.with_context(|| format!("clicking {name:?}"))?;
+        el.click()
+            .await
+            .with_context(|| format!("clicking {name:?}"))?;
         Ok(())
     }
 
@@ -317,7 +319,9 @@ impl WebBrowser {
                 return Ok(inner);
             }
         }
-        let aria = format!("//*[self::input or self::select or self::textarea][normalize-space(@aria-label)={l}]");
+        let aria = format!(
+            "//*[self::input or self::select or self::textarea][normalize-space(@aria-label)={l}]"
+        );
         self.client
             .find(Locator::XPath(&aria))
             .await

@@ -58,9 +58,40 @@ fn sel(s: &str) -> Selector {
 
 const HIDDEN_TAGS: &[&str] = &["script", "style", "template", "noscript", "head", "title"];
 const BLOCK_TAGS: &[&str] = &[
-    "p", "div", "section", "article", "main", "header", "footer", "nav", "aside", "h1", "h2",
-    "h3", "h4", "h5", "h6", "li", "ul", "ol", "form", "fieldset", "legend", "label", "br",
-    "table", "tr", "td", "th", "button", "dl", "dt", "dd", "hr", "pre", "blockquote",
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "header",
+    "footer",
+    "nav",
+    "aside",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ul",
+    "ol",
+    "form",
+    "fieldset",
+    "legend",
+    "label",
+    "br",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "button",
+    "dl",
+    "dt",
+    "dd",
+    "hr",
+    "pre",
+    "blockquote",
 ];
 
 fn is_hidden(el: &ElementRef<'_>) -> bool {
@@ -132,7 +163,11 @@ pub fn alerts(html: &str) -> Vec<String> {
 /// their `alt`), else `value` for input buttons, else `title`.
 fn accessible_name(el: &ElementRef<'_>) -> String {
     let v = el.value();
-    if let Some(label) = v.attr("aria-label").map(normalize).filter(|s| !s.is_empty()) {
+    if let Some(label) = v
+        .attr("aria-label")
+        .map(normalize)
+        .filter(|s| !s.is_empty())
+    {
         return label;
     }
     if v.name() == "input" {
@@ -151,7 +186,8 @@ fn accessible_name(el: &ElementRef<'_>) -> String {
     normalize(v.attr("title").unwrap_or_default())
 }
 
-const CLICKABLE: &str = "a[href], button, input[type=submit], input[type=button], input[type=image]";
+const CLICKABLE: &str =
+    "a[href], button, input[type=submit], input[type=button], input[type=image]";
 
 fn resolve(base: &Url, href: &str) -> Result<Url, PageError> {
     base.join(href.trim())
@@ -174,7 +210,11 @@ fn find_clickable<'a>(doc: &'a Html, name: &str) -> Result<ElementRef<'a>, PageE
     let wanted = normalize(name);
     let candidates: Vec<ElementRef<'a>> = doc
         .select(&sel(CLICKABLE))
-        .filter(|el| !el.ancestors().filter_map(ElementRef::wrap).any(|a| is_hidden(&a)))
+        .filter(|el| {
+            !el.ancestors()
+                .filter_map(ElementRef::wrap)
+                .any(|a| is_hidden(&a))
+        })
         .collect();
     let exact = candidates.iter().find(|el| accessible_name(el) == wanted);
     let loose = || {
@@ -215,7 +255,10 @@ pub fn plan_click(
     let el = find_clickable(&doc, name)?;
     let v = el.value();
     if v.name() == "a" {
-        return Ok(Action::Get(resolve(base, v.attr("href").unwrap_or_default())?));
+        return Ok(Action::Get(resolve(
+            base,
+            v.attr("href").unwrap_or_default(),
+        )?));
     }
     let form = owning_form(&doc, &el).ok_or_else(|| PageError::Formless(normalize(name)))?;
     let action = v
@@ -246,11 +289,13 @@ pub fn plan_click(
             "input" => {
                 let ty = cv.attr("type").unwrap_or("text").to_ascii_lowercase();
                 match ty.as_str() {
-                    "submit" | "image" | "button" | "reset" => {
-                        if control.id() == el.id() {
-                            fields.push((field_name.to_owned(), cv.attr("value").unwrap_or_default().to_owned()));
-                        }
+                    "submit" | "image" | "button" | "reset" if control.id() == el.id() => {
+                        fields.push((
+                            field_name.to_owned(),
+                            cv.attr("value").unwrap_or_default().to_owned(),
+                        ));
                     }
+                    "submit" | "image" | "button" | "reset" => {}
                     "checkbox" | "radio" => {
                         if cv.attr("checked").is_some() || filled.is_some() {
                             let value = cv.attr("value").unwrap_or("on");
@@ -259,15 +304,20 @@ pub fn plan_click(
                     }
                     "file" => {}
                     _ => {
-                        let value = filled.map(String::as_str).or(cv.attr("value")).unwrap_or_default();
+                        let value = filled
+                            .map(String::as_str)
+                            .or(cv.attr("value"))
+                            .unwrap_or_default();
                         fields.push((field_name.to_owned(), value.to_owned()));
                     }
                 }
             }
-            "button" => {
-                if control.id() == el.id() {
-                    fields.push((field_name.to_owned(), cv.attr("value").unwrap_or_default().to_owned()));
-                }
+            // Only the pressed button is a successful control.
+            "button" if control.id() == el.id() => {
+                fields.push((
+                    field_name.to_owned(),
+                    cv.attr("value").unwrap_or_default().to_owned(),
+                ));
             }
             "textarea" => {
                 let value = match filled {
@@ -297,7 +347,11 @@ pub fn plan_click(
             _ => {}
         }
     }
-    Ok(Action::Submit(Submission { method, url, fields }))
+    Ok(Action::Submit(Submission {
+        method,
+        url,
+        fields,
+    }))
 }
 
 /// The controls of `form`, in document order: its descendants plus any control that
@@ -324,9 +378,7 @@ pub fn field_name(html: &str, label: &str) -> Result<String, PageError> {
     let label_text = |el: &ElementRef<'_>| {
         let mut s = String::new();
         push_text(*el, &mut s);
-        normalize(&s)
-            .trim_end_matches(['*', ':', ' '])
-            .to_owned()
+        normalize(&s).trim_end_matches(['*', ':', ' ']).to_owned()
     };
     let labels: Vec<ElementRef<'_>> = doc.select(&sel("label")).collect();
     let mut found = labels.iter().find(|l| label_text(l) == wanted);
@@ -391,7 +443,10 @@ mod tests {
     fn visible_text_skips_scripts_styles_and_hidden_elements() {
         let text = visible_text(LOGIN);
         assert!(text.contains("Wrong email or password."), "{text}");
-        assert!(text.contains("Forgot your password? Create account"), "{text}");
+        assert!(
+            text.contains("Forgot your password? Create account"),
+            "{text}"
+        );
         assert!(!text.contains("do not show"));
         assert!(!text.contains("secret hidden text"));
         assert!(!text.contains(".x{}"));
@@ -399,7 +454,10 @@ mod tests {
 
     #[test]
     fn blocks_are_separated_by_spaces() {
-        assert_eq!(visible_text("<body><p>one</p><p>two</p>three<br>four</body>"), "one two three four");
+        assert_eq!(
+            visible_text("<body><p>one</p><p>two</p>three<br>four</body>"),
+            "one two three four"
+        );
     }
 
     #[test]
@@ -422,7 +480,10 @@ mod tests {
 
     #[test]
     fn text_match_falls_back_to_case_insensitive() {
-        assert!(matches!(plan_click(&base(), LOGIN, "create ACCOUNT", &[]), Ok(Action::Get(_))));
+        assert!(matches!(
+            plan_click(&base(), LOGIN, "create ACCOUNT", &[]),
+            Ok(Action::Get(_))
+        ));
     }
 
     #[test]
@@ -492,13 +553,22 @@ mod tests {
         let Action::Submit(s) = plan_click(&base(), html, "Validate", &[]).unwrap() else {
             panic!("expected a submission")
         };
-        assert_eq!(s.url, base(), "an empty action posts back to the page itself");
+        assert_eq!(
+            s.url,
+            base(),
+            "an empty action posts back to the page itself"
+        );
     }
 
     #[test]
     fn a_missing_label_lists_the_labels_present() {
-        let msg = field_name(LOGIN, "Current password").unwrap_err().to_string();
-        assert!(msg.contains("\"Email\"") && msg.contains("\"Password\""), "{msg}");
+        let msg = field_name(LOGIN, "Current password")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("\"Email\"") && msg.contains("\"Password\""),
+            "{msg}"
+        );
         assert!(!has_field(LOGIN, "Current password"));
     }
 

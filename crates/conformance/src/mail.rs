@@ -221,9 +221,17 @@ mod tests {
 
     #[test]
     fn links_are_picked_by_path() {
-        let m = msg(&["https://x.test/help", "https://x.test/recover?token=abcdefabcdefabcdef"]);
+        let m = msg(&[
+            "https://x.test/help",
+            "https://x.test/recover?token=abcdefabcdefabcdef",
+        ]);
         assert_eq!(link_to(&m, "/recover").unwrap().path(), "/recover");
-        assert!(link_to(&m, "/confirm").unwrap_err().to_string().contains("/help"));
+        assert!(
+            link_to(&m, "/confirm")
+                .unwrap_err()
+                .to_string()
+                .contains("/help")
+        );
     }
 
     #[test]

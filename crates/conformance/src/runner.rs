@@ -54,8 +54,7 @@ impl Report {
 pub async fn run(options: Options) -> anyhow::Result<Report> {
     let started = Instant::now();
     let out_dir = options.out_dir();
-    std::fs::create_dir_all(&out_dir)
-        .with_context(|| format!("creating {}", out_dir.display()))?;
+    std::fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
     let features = options.features_dir();
     anyhow::ensure!(
         features.is_dir(),
@@ -72,12 +71,16 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         .transpose()?;
 
     let external = match (&options.base_url, &options.sink_url) {
-        (Some(base), Some(sink)) => Some((base.clone(), sink.as_str().trim_end_matches('/').to_owned())),
+        (Some(base), Some(sink)) => {
+            Some((base.clone(), sink.as_str().trim_end_matches('/').to_owned()))
+        }
         _ => None,
     };
     let shared = if external.is_none() {
         Some(Arc::new(
-            Stack::start(StackKind::Shared).await.context("starting the in-process portal")?,
+            Stack::start(StackKind::Shared)
+                .await
+                .context("starting the in-process portal")?,
         ))
     } else {
         None
@@ -98,11 +101,21 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         Some((base, sink)) => format!("{base} (mail: {sink})"),
         None => format!(
             "in-process portal at {}",
-            shared.as_ref().map(|s| s.base_url().as_str()).unwrap_or_default()
+            shared
+                .as_ref()
+                .map(|s| s.base_url().as_str())
+                .unwrap_or_default()
         ),
     };
-    let mode = if options.browser { "Chromium (WebDriver)" } else { "HTTP" };
-    println!("Conformance suite: {target}, {mode}, features from {}", features.display());
+    let mode = if options.browser {
+        "Chromium (WebDriver)"
+    } else {
+        "HTTP"
+    };
+    println!(
+        "Conformance suite: {target}, {mode}, features from {}",
+        features.display()
+    );
 
     let skipped = Arc::new(Mutex::new(Vec::<String>::new()));
     let selected = Arc::new(Mutex::new(0usize));
@@ -117,10 +130,10 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
                     .chain(rule.iter().flat_map(|r| &r.tags))
                     .chain(sc.tags.iter())
             };
-            if let Some(t) = &tags {
-                if !t.eval(all_tags()) {
-                    return false;
-                }
+            if let Some(t) = &tags
+                && !t.eval(all_tags())
+            {
+                return false;
             }
             if external && all_tags().any(|t| t == IN_PROCESS_TAG) {
                 lock(&skipped).push(format!("{} › {}", feat.name, sc.name));
@@ -141,7 +154,9 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
     let before_suite = suite.clone();
     let writer = PortalWorld::cucumber()
         .max_concurrent_scenarios(concurrency)
-        .before(move |feat, rule, sc, world| before_scenario(before_suite.clone(), feat, rule, sc, world))
+        .before(move |feat, rule, sc, world| {
+            before_scenario(before_suite.clone(), feat, rule, sc, world)
+        })
         .after(after_scenario)
         .with_writer(
             writer::Basic::raw(std::io::stdout(), writer::Coloring::Auto, 0)
@@ -217,7 +232,12 @@ fn print_summary(report: &Report, out_dir: &std::path::Path) {
     );
 }
 
-fn has_tag(feat: &gherkin::Feature, rule: Option<&gherkin::Rule>, sc: &gherkin::Scenario, tag: &str) -> bool {
+fn has_tag(
+    feat: &gherkin::Feature,
+    rule: Option<&gherkin::Rule>,
+    sc: &gherkin::Scenario,
+    tag: &str,
+) -> bool {
     feat.tags
         .iter()
         .chain(rule.iter().flat_map(|r| &r.tags))
@@ -250,8 +270,10 @@ fn after_scenario<'a>(
 ) -> LocalBoxFuture<'a, ()> {
     async move {
         let Some(world) = world else { return };
-        if matches!(finished, ScenarioFinished::StepFailed(..)) {
-            if let (Some(png), Some(dir)) = (world.screenshot().await, world.out_dir()) {
+        if matches!(finished, ScenarioFinished::StepFailed(..))
+            && let (Some(png), Some(dir)) = (world.screenshot().await, world.out_dir())
+        {
+            {
                 let path = dir.join(screenshot_name(&feat.name, &sc.name, sc.position.line));
                 match std::fs::write(&path, png) {
                     Ok(()) => println!("  screenshot of the failed page: {}", path.display()),
@@ -269,9 +291,18 @@ pub fn screenshot_name(feature: &str, scenario: &str, line: usize) -> PathBuf {
     let slug = |s: &str| {
         let s: String = s
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
             .collect();
-        s.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-")
+        s.split('-')
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join("-")
     };
     PathBuf::from(format!("{}--{}--{line}.png", slug(feature), slug(scenario)))
 }
@@ -281,17 +312,17 @@ pub fn screenshot_name(feature: &str, scenario: &str, line: usize) -> PathBuf {
 struct FailureLog(Arc<Mutex<Vec<String>>>);
 
 impl FailureLog {
-    fn scenario(&self, feat: &gherkin::Feature, sc: &gherkin::Scenario, ev: &event::Scenario<PortalWorld>) {
+    fn scenario(
+        &self,
+        feat: &gherkin::Feature,
+        sc: &gherkin::Scenario,
+        ev: &event::Scenario<PortalWorld>,
+    ) {
         let line = match ev {
             event::Scenario::Step(step, event::Step::Failed(_, _, _, err))
             | event::Scenario::Background(step, event::Step::Failed(_, _, _, err)) => format!(
                 "{} › {} (line {}) › {}{} — {}",
-                feat.name,
-                sc.name,
-                sc.position.line,
-                step.keyword,
-                step.value,
-                err
+                feat.name, sc.name, sc.position.line, step.keyword, step.value, err
             ),
             event::Scenario::Hook(_, event::Hook::Failed(_, info)) => format!(
                 "{} › {} — set-up failed: {}",
@@ -319,7 +350,9 @@ impl writer::Writer<PortalWorld> for FailureLog {
         let Ok(event) = event else { return };
         if let event::Cucumber::Feature(feat, ev) = &event.value {
             match ev {
-                event::Feature::Scenario(sc, retryable) => self.scenario(feat, sc, &retryable.event),
+                event::Feature::Scenario(sc, retryable) => {
+                    self.scenario(feat, sc, &retryable.event)
+                }
                 event::Feature::Rule(_, event::Rule::Scenario(sc, retryable)) => {
                     self.scenario(feat, sc, &retryable.event)
                 }

@@ -124,7 +124,10 @@ impl Stack {
     /// Stops the portal (gracefully) and the sink.
     pub async fn stop(self) {
         self.stop.cancel();
-        if tokio::time::timeout(Duration::from_secs(10), self.server).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(10), self.server)
+            .await
+            .is_err()
+        {
             tracing::warn!("the portal did not stop within 10 s");
         }
         self.sink.shutdown().await;

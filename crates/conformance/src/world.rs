@@ -131,10 +131,7 @@ pub struct PortalWorld {
 
 /// Names the password the account has after a successful change.
 fn new_password(tag: &str) -> String {
-    format!(
-        "{tag}-Lantern-{:08x}-Harbour-Quiet",
-        rand::random::<u32>()
-    )
+    format!("{tag}-Lantern-{:08x}-Harbour-Quiet", rand::random::<u32>())
 }
 
 impl PortalWorld {
@@ -142,7 +139,12 @@ impl PortalWorld {
 
     /// Attaches the run's target and a fresh browser; starts a private stack when the
     /// scenario needs control over the portal.
-    pub async fn attach(&mut self, suite: Arc<Suite>, needs_control: bool, name: &str) -> anyhow::Result<()> {
+    pub async fn attach(
+        &mut self,
+        suite: Arc<Suite>,
+        needs_control: bool,
+        name: &str,
+    ) -> anyhow::Result<()> {
         self.scenario_name = name.to_owned();
         let target = match (&suite.external, needs_control) {
             (Some((base, sink)), _) => Target {
@@ -161,7 +163,10 @@ impl PortalWorld {
                 }
             }
             (None, false) => {
-                let stack = suite.shared.clone().context("no shared stack was started")?;
+                let stack = suite
+                    .shared
+                    .clone()
+                    .context("no shared stack was started")?;
                 Target {
                     base_url: stack.base_url().clone(),
                     sink_url: stack.sink_url(),
@@ -185,12 +190,11 @@ impl PortalWorld {
         if let Some(b) = self.other_device.take() {
             b.close().await;
         }
-        if let Some(target) = self.target.take() {
-            if target.private {
-                if let Some(stack) = target.stack.and_then(|s| Arc::try_unwrap(s).ok()) {
-                    stack.stop().await;
-                }
-            }
+        if let Some(target) = self.target.take()
+            && target.private
+            && let Some(stack) = target.stack.and_then(|s| Arc::try_unwrap(s).ok())
+        {
+            stack.stop().await;
         }
     }
 
@@ -207,11 +211,15 @@ impl PortalWorld {
     // ----- accessors ------------------------------------------------------------------
 
     fn suite(&self) -> anyhow::Result<&Arc<Suite>> {
-        self.suite.as_ref().context("the scenario has no target (before hook failed)")
+        self.suite
+            .as_ref()
+            .context("the scenario has no target (before hook failed)")
     }
 
     fn target(&self) -> anyhow::Result<&Target> {
-        self.target.as_ref().context("the scenario has no target (before hook failed)")
+        self.target
+            .as_ref()
+            .context("the scenario has no target (before hook failed)")
     }
 
     fn base_url(&self) -> anyhow::Result<Url> {
@@ -226,11 +234,15 @@ impl PortalWorld {
     }
 
     fn browser(&mut self) -> anyhow::Result<&mut Browser> {
-        self.browser.as_mut().context("no browser (before hook failed)")
+        self.browser
+            .as_mut()
+            .context("no browser (before hook failed)")
     }
 
     fn mailbox(&mut self) -> anyhow::Result<&mut Mailbox> {
-        self.mailbox.as_mut().context("no mailbox (before hook failed)")
+        self.mailbox
+            .as_mut()
+            .context("no mailbox (before hook failed)")
     }
 
     fn account(&self) -> anyhow::Result<&Account> {
@@ -285,7 +297,10 @@ impl PortalWorld {
         }
         .await;
         if let Err(e) = r {
-            bail!("signing up {email} failed: {e:#}\n      the {}", b.describe().await);
+            bail!(
+                "signing up {email} failed: {e:#}\n      the {}",
+                b.describe().await
+            );
         }
         let msg = self
             .mailbox()?
@@ -323,7 +338,10 @@ impl PortalWorld {
     /// Logging in with `password` is refused.
     pub async fn assert_cannot_log_in(&mut self, password: &str) -> anyhow::Result<()> {
         let (ok, page) = self.can_log_in_with(password).await?;
-        ensure!(!ok, "logging in with {password:?} worked although it should not; the {page}");
+        ensure!(
+            !ok,
+            "logging in with {password:?} worked although it should not; the {page}"
+        );
         Ok(())
     }
 
@@ -341,13 +359,20 @@ impl PortalWorld {
 
     /// The password before the last change no longer works.
     pub async fn cannot_log_in_with_old_password(&mut self) -> anyhow::Result<()> {
-        let old = self.old_passwords.last().cloned().context("the password was never changed")?;
+        let old = self
+            .old_passwords
+            .last()
+            .cloned()
+            .context("the password was never changed")?;
         self.assert_cannot_log_in(&old).await
     }
 
     /// The refused password was not set.
     pub async fn cannot_log_in_with_rejected_password(&mut self) -> anyhow::Result<()> {
-        let pw = self.rejected_password.clone().context("no password was refused")?;
+        let pw = self
+            .rejected_password
+            .clone()
+            .context("no password was refused")?;
         self.assert_cannot_log_in(&pw).await
     }
 
@@ -388,7 +413,10 @@ impl PortalWorld {
     pub async fn log_in(&mut self) -> anyhow::Result<()> {
         let (email, password, base) = (self.email()?, self.password()?, self.base_url()?);
         let ok = log_in(self.browser()?, &base, &email, &password).await?;
-        ensure!(ok, "logging in with the account's password did not reach the account page");
+        ensure!(
+            ok,
+            "logging in with the account's password did not reach the account page"
+        );
         Ok(())
     }
 
@@ -398,7 +426,11 @@ impl PortalWorld {
         let (email, password, base) = (self.email()?, self.password()?, self.base_url()?);
         let mut b = Browser::Http(HttpBrowser::new()?);
         let ok = log_in(&mut b, &base, &email, &password).await?;
-        ensure!(ok, "the other device could not log in; its {}", b.describe().await);
+        ensure!(
+            ok,
+            "the other device could not log in; its {}",
+            b.describe().await
+        );
         self.other_device = Some(b);
         Ok(())
     }
@@ -458,7 +490,9 @@ impl PortalWorld {
         let msg = self.mailbox()?.next(&email, RECOVERY_EMAIL).await?;
         let link = mail::link_to(&msg, "/recover")?;
         ensure!(
-            msg.to.iter().any(|a| a.address.eq_ignore_ascii_case(&email)),
+            msg.to
+                .iter()
+                .any(|a| a.address.eq_ignore_ascii_case(&email)),
             "the recovery email is addressed to {:?}, not to {email}",
             msg.to
         );
@@ -486,13 +520,20 @@ impl PortalWorld {
 
     /// Opens the first recovery link received.
     pub async fn open_first_recovery_link(&mut self) -> anyhow::Result<()> {
-        let link = self.recovery_links.first().cloned().context("no recovery link received")?;
+        let link = self
+            .recovery_links
+            .first()
+            .cloned()
+            .context("no recovery link received")?;
         self.browser()?.open(&link).await
     }
 
     /// Opens the link just used, again.
     pub async fn open_same_link_again(&mut self) -> anyhow::Result<()> {
-        let link = self.current_link.clone().context("no recovery link opened yet")?;
+        let link = self
+            .current_link
+            .clone()
+            .context("no recovery link opened yet")?;
         self.browser()?.open(&link).await
     }
 
@@ -521,7 +562,11 @@ impl PortalWorld {
     }
 
     /// Fills "New password" and "Confirm new password" and presses "Validate".
-    pub async fn set_new_password(&mut self, password: &str, confirmation: &str) -> anyhow::Result<()> {
+    pub async fn set_new_password(
+        &mut self,
+        password: &str,
+        confirmation: &str,
+    ) -> anyhow::Result<()> {
         self.fill("New password", password).await?;
         self.fill("Confirm new password", confirmation).await?;
         self.click("Validate").await
@@ -536,7 +581,11 @@ impl PortalWorld {
 
     /// Tries `password` (with `confirmation`) as the new password; on the success
     /// sentence the account's password becomes it, otherwise it is remembered as refused.
-    pub async fn try_new_password(&mut self, password: &str, confirmation: &str) -> anyhow::Result<()> {
+    pub async fn try_new_password(
+        &mut self,
+        password: &str,
+        confirmation: &str,
+    ) -> anyhow::Result<()> {
         self.set_new_password(password, confirmation).await?;
         self.settle_password(password).await
     }
@@ -585,7 +634,10 @@ impl PortalWorld {
     }
 
     /// The whole change journey from the account page.
-    pub async fn change_password_in_settings(&mut self, current: Option<&str>) -> anyhow::Result<()> {
+    pub async fn change_password_in_settings(
+        &mut self,
+        current: Option<&str>,
+    ) -> anyhow::Result<()> {
         let current = match current {
             Some(c) => c.to_owned(),
             None => self.password()?,
@@ -615,7 +667,10 @@ impl PortalWorld {
                 b.fill("Confirm password", &password).await?;
             }
             b.click("Create account").await?;
-            answers.push((b.text().await?.replace(address.as_str(), "<address>"), b.status()));
+            answers.push((
+                b.text().await?.replace(address.as_str(), "<address>"),
+                b.status(),
+            ));
         }
         self.go_to_portal().await?;
         self.answers.extend(answers);
@@ -686,7 +741,10 @@ impl PortalWorld {
     pub async fn see_error(&mut self, words: Option<&str>) -> anyhow::Result<()> {
         let html = self.browser()?.html().await?;
         let alerts = crate::html::alerts(&html);
-        ensure!(!alerts.is_empty(), "expected an error message (role=\"alert\") on the page");
+        ensure!(
+            !alerts.is_empty(),
+            "expected an error message (role=\"alert\") on the page"
+        );
         ensure!(
             !self.browser()?.text().await?.contains(SUCCESS),
             "the page says the password was changed"
@@ -715,11 +773,15 @@ impl PortalWorld {
             }
         } else {
             let text = b.text().await?;
-            ensure!(!text.contains(SUCCESS), "the page says the password was changed");
+            ensure!(
+                !text.contains(SUCCESS),
+                "the page says the password was changed"
+            );
         }
         let html = self.browser()?.html().await?;
         ensure!(
-            !crate::html::alerts(&html).is_empty() || self.browser()?.status().is_some_and(|s| s >= 400),
+            !crate::html::alerts(&html).is_empty()
+                || self.browser()?.status().is_some_and(|s| s >= 400),
             "the page does not say that the link is no longer valid"
         );
         Ok(())
@@ -756,7 +818,10 @@ impl PortalWorld {
     /// No email reached the address that has no account. Run after an email to the real
     /// account (sent later, through the same outbox) has arrived.
     pub async fn no_email_to_unknown(&mut self) -> anyhow::Result<()> {
-        let unknown = self.unknown_email.clone().context("no unknown address was used")?;
+        let unknown = self
+            .unknown_email
+            .clone()
+            .context("no unknown address was used")?;
         self.mailbox()?.none(&unknown, "").await
     }
 
@@ -798,7 +863,10 @@ impl PortalWorld {
             to.len() == 1 && to[0].eq_ignore_ascii_case(&email),
             "the email is addressed to {to:?}, not only to {email}"
         );
-        ensure!(msg.cc.is_empty() && msg.bcc.is_empty(), "the email has other recipients");
+        ensure!(
+            msg.cc.is_empty() && msg.bcc.is_empty(),
+            "the email has other recipients"
+        );
         ensure!(
             msg.subject.to_lowercase().contains(about),
             "the subject {:?} does not mention {about:?}",
@@ -815,7 +883,10 @@ impl PortalWorld {
 
     /// The notification goes to the account alone and its subject is about the password.
     pub fn notification_addressed(&self) -> anyhow::Result<()> {
-        let msg = self.notification_email.as_ref().context("no notification email")?;
+        let msg = self
+            .notification_email
+            .as_ref()
+            .context("no notification email")?;
         self.check_addressed_to_me(msg, "password")
     }
 
@@ -829,10 +900,13 @@ impl PortalWorld {
         );
         let msg = self.recovery_email.as_ref().context("no recovery email")?;
         for l in &msg.links {
-            if let Ok(u) = Url::parse(l) {
-                if u.scheme().starts_with("http") {
-                    ensure!(u.origin() == base.origin(), "the email links to {u}, outside {base}");
-                }
+            if let Ok(u) = Url::parse(l)
+                && u.scheme().starts_with("http")
+            {
+                ensure!(
+                    u.origin() == base.origin(),
+                    "the email links to {u}, outside {base}"
+                );
             }
         }
         Ok(())
@@ -843,25 +917,40 @@ impl PortalWorld {
         let msg = self.recovery_email.as_ref().context("no recovery email")?;
         let text = mail::full_text(msg);
         let pw = self.password()?;
-        ensure!(!text.contains(&pw), "the recovery email contains the password");
+        ensure!(
+            !text.contains(&pw),
+            "the recovery email contains the password"
+        );
         for old in &self.old_passwords {
-            ensure!(!text.contains(old.as_str()), "the recovery email contains an old password");
+            ensure!(
+                !text.contains(old.as_str()),
+                "the recovery email contains an old password"
+            );
         }
         Ok(())
     }
 
     /// The notification holds no password and no recovery token.
     pub fn notification_has_no_secret(&self) -> anyhow::Result<()> {
-        let msg = self.notification_email.as_ref().context("no notification email")?;
+        let msg = self
+            .notification_email
+            .as_ref()
+            .context("no notification email")?;
         let text = mail::full_text(msg);
         let mut passwords = self.old_passwords.clone();
         passwords.push(self.password()?);
         for pw in &passwords {
-            ensure!(!text.contains(pw.as_str()), "the notification contains a password ({pw:?})");
+            ensure!(
+                !text.contains(pw.as_str()),
+                "the notification contains a password ({pw:?})"
+            );
         }
         for link in &self.recovery_links {
             for secret in mail::secrets_in(link) {
-                ensure!(!text.contains(&secret), "the notification contains a recovery token");
+                ensure!(
+                    !text.contains(&secret),
+                    "the notification contains a recovery token"
+                );
             }
         }
         for link in &msg.links {
@@ -884,7 +973,10 @@ impl PortalWorld {
         self.recovery_email_arrives().await?;
         self.recovery_link_is_public()?;
         let msg = self.recovery_email.as_ref().context("no recovery email")?;
-        ensure!(!mail::full_text(msg).contains("evil.example"), "the email mentions the forged host");
+        ensure!(
+            !mail::full_text(msg).contains("evil.example"),
+            "the email mentions the forged host"
+        );
         Ok(())
     }
 
@@ -1019,7 +1111,12 @@ pub enum SpecialPassword {
 }
 
 /// Logs in through the pages; true if the account home was reached.
-pub async fn log_in(b: &mut Browser, base: &Url, email: &str, password: &str) -> anyhow::Result<bool> {
+pub async fn log_in(
+    b: &mut Browser,
+    base: &Url,
+    email: &str,
+    password: &str,
+) -> anyhow::Result<bool> {
     b.open(base).await?;
     b.click("Continue with email").await?;
     b.fill("Email", email).await?;
@@ -1040,19 +1137,29 @@ mod tests {
 
     #[test]
     fn tampering_changes_only_the_token() {
-        let link = Url::parse("http://p.test/recover?token=abcdefghijklmnopqrstuvwxyz012345&x=1").unwrap();
+        let link =
+            Url::parse("http://p.test/recover?token=abcdefghijklmnopqrstuvwxyz012345&x=1").unwrap();
         let last = Tamper::LastCharacter.apply(&link).unwrap();
-        assert_eq!(last.as_str(), "http://p.test/recover?token=abcdefghijklmnopqrstuvwxyz01234A&x=1");
+        assert_eq!(
+            last.as_str(),
+            "http://p.test/recover?token=abcdefghijklmnopqrstuvwxyz01234A&x=1"
+        );
         let half = Tamper::CutInHalf.apply(&link).unwrap();
-        assert_eq!(half.as_str(), "http://p.test/recover?token=abcdefghijklmnop&x=1");
+        assert_eq!(
+            half.as_str(),
+            "http://p.test/recover?token=abcdefghijklmnop&x=1"
+        );
         let gone = Tamper::Removed.apply(&link).unwrap();
         assert_eq!(gone.as_str(), "http://p.test/recover?x=1");
         let made_up = Tamper::MadeUp.apply(&link).unwrap();
         assert_ne!(made_up, link);
-        assert!(Tamper::Removed.apply(&Url::parse("http://p.test/recover?token=abcdefghijklmnopq").unwrap())
-            .unwrap()
-            .query()
-            .is_none());
+        assert!(
+            Tamper::Removed
+                .apply(&Url::parse("http://p.test/recover?token=abcdefghijklmnopq").unwrap())
+                .unwrap()
+                .query()
+                .is_none()
+        );
     }
 
     #[test]

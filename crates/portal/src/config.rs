@@ -224,12 +224,12 @@ impl Config {
                 self.password_min_length
             ));
         }
-        if let Some(url) = &self.public_url {
-            if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-                return bad(format!(
-                    "PORTAL_PUBLIC_URL must be an http:// or https:// URL with a host, got {url}"
-                ));
-            }
+        if let Some(url) = &self.public_url
+            && (!matches!(url.scheme(), "http" | "https") || url.host_str().is_none())
+        {
+            return bad(format!(
+                "PORTAL_PUBLIC_URL must be an http:// or https:// URL with a host, got {url}"
+            ));
         }
         if !(self.database_url.starts_with("sqlite:")
             || self.database_url.starts_with("postgres://")

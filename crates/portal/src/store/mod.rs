@@ -117,15 +117,15 @@ fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
             "PORTAL_DATABASE_URL must name a SQLite file (in-memory databases are not shared between connections)"
         );
     }
-    if let Some(parent) = Path::new(path).parent() {
-        if !parent.as_os_str().is_empty() {
-            std::fs::create_dir_all(parent).with_context(|| {
-                format!(
-                    "Failed to create the directory {} for the database",
-                    parent.display()
-                )
-            })?;
-        }
+    if let Some(parent) = Path::new(path).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent).with_context(|| {
+            format!(
+                "Failed to create the directory {} for the database",
+                parent.display()
+            )
+        })?;
     }
     if url.contains("mode=") {
         Ok(url.to_owned())

@@ -339,10 +339,10 @@ async fn logout(
     if !cookies::csrf_ok(&headers, &form.csrf_token) {
         return csrf_refused(&state);
     }
-    if let Some(session) = cookies::get(&headers, cookies::SESSION) {
-        if let Err(e) = state.accounts.log_out(&session, &ip).await {
-            return internal(&state, &e);
-        }
+    if let Some(session) = cookies::get(&headers, cookies::SESSION)
+        && let Err(e) = state.accounts.log_out(&session, &ip).await
+    {
+        return internal(&state, &e);
     }
     see_other("/", vec![session_cookie(&state, "", 0)])
 }

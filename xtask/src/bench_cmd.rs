@@ -1,0 +1,146 @@
+//! `cargo xtask bench [--quick]`: every figure in one table, saved as JSON under
+//! `target/bench/` and compared with the previous run.
+//!
+//! Full runs measure release builds: when this xtask is itself a debug build it re-runs
+//! itself with `cargo run --release`. `--quick` (what `cargo xtask ci` runs) uses small
+//! counts in the current build: it checks that every benchmark still works, its numbers
+//! mean nothing.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use anyhow::Context;
+use xshell::{Shell, cmd};
+
+use crate::bench::{self, BenchRow};
+
+#[derive(Debug, clap::Args)]
+pub struct Bench {
+    /// Small counts in the current build: a smoke run.
+    #[arg(long)]
+    quick: bool,
+    /// Only the sink's figures.
+    #[arg(long, conflicts_with = "portal_only")]
+    sink_only: bool,
+    /// Only the portal's figures.
+    #[arg(long)]
+    portal_only: bool,
+}
+
+impl Bench {
+    pub fn run(self) -> anyhow::Result<()> {
+        let sh = Shell::new()?;
+        let root = crate::project_root();
+        sh.change_dir(&root);
+        let release = !cfg!(debug_assertions);
+        if !self.quick && !release {
+            let mut args = vec!["bench".to_owned()];
+            if self.sink_only {
+                args.push("--sink-only".into());
+            }
+            if self.portal_only {
+                args.push("--portal-only".into());
+            }
+            cmd!(sh, "cargo build --release --package portal").run()?;
+            cmd!(
+                sh,
+                "cargo run --quiet --release --package xtask -- {args...}"
+            )
+            .run()?;
+            return Ok(());
+        }
+        let profile = if release { "release" } else { "debug" };
+        let mut rows = Vec::new();
+        if !self.portal_only {
+            rows.extend(bench::sink::run(self.quick)?);
+        }
+        if !self.sink_only {
+            if release {
+                cmd!(sh, "cargo build --quiet --release --package portal").run()?;
+            } else {
+                cmd!(sh, "cargo build --quiet --package portal").run()?;
+            }
+            let bin = root.join("target").join(profile).join("portal");
+            rows.extend(crate::portal_bench::run(&bin, self.quick)?);
+            if !self.quick {
+                // The suite as QA and CI run it: the debug build, over HTTP, in-process.
+                cmd!(sh, "cargo build --quiet --package conformance").run()?;
+                let started = Instant::now();
+                cmd!(sh, "cargo run --quiet --package conformance").run()?;
+                rows.push(BenchRow::new(
+                    "conformance suite wall time (HTTP, debug build)",
+                    started.elapsed().as_secs_f64(),
+                    "s",
+                    "",
+                ));
+            }
+        }
+        report(&root, &rows, self.quick, profile)
+    }
+}
+
+/// Prints the table with the change against the previous run of the same kind, and
+/// saves this run as the new reference.
+fn report(
+    root: &std::path::Path,
+    rows: &[BenchRow],
+    quick: bool,
+    profile: &str,
+) -> anyhow::Result<()> {
+    let dir = root.join("target").join("bench");
+    std::fs::create_dir_all(&dir)?;
+    let file = dir.join(if quick { "quick.json" } else { "latest.json" });
+    let previous: BTreeMap<String, f64> = std::fs::read(&file)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| v.get("rows").cloned())
+        .and_then(|r| serde_json::from_value::<Vec<serde_json::Value>>(r).ok())
+        .map(|rows| {
+            rows.iter()
+                .filter_map(|r| {
+                    Some((
+                        r.get("name")?.as_str()?.to_owned(),
+                        r.get("value")?.as_f64()?,
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+
+    println!("\n{}", bench::table(rows));
+    if !previous.is_empty() {
+        println!("change against the previous run ({}):", file.display());
+        for r in rows {
+            if let Some(before) = previous.get(&r.name)
+                && *before != 0.0
+            {
+                println!(
+                    "  {:<60} {:>10.2} -> {:>10.2} ({:+.1}%)",
+                    r.name,
+                    before,
+                    r.value,
+                    100.0 * (r.value - before) / before
+                );
+            }
+        }
+    }
+    let when = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let json = serde_json::json!({
+        "when": when,
+        "profile": profile,
+        "quick": quick,
+        "cores": std::thread::available_parallelism().map_or(1, |n| n.get()),
+        "rows": rows,
+    });
+    std::fs::write(&file, serde_json::to_vec_pretty(&json)?)
+        .with_context(|| format!("Failed to write {}", file.display()))?;
+    println!("saved {}", file.display());
+    if quick {
+        println!(
+            "(quick run: small counts, current build; the figures only show that each benchmark runs)"
+        );
+    }
+    Ok(())
+}
