@@ -53,3 +53,8 @@ Feature: A recovery link works once, for a while, and only as it was sent
     When I go to my emails and click the recovery link
     Then the recovery link is refused
     And I can log in using the new password I defined
+
+  Scenario: The recovery page keeps the token out of sight
+    When I go to my emails and click the recovery link
+    Then the address bar no longer shows the recovery token
+    And the recovery page is neither cached nor sent as a referrer

@@ -23,6 +23,8 @@ use crate::world::{PortalWorld, Suite};
 
 /// Scenarios with this tag need control over the portal (clock, mail server, limits).
 pub const IN_PROCESS_TAG: &str = "in-process";
+/// Scenarios with this tag send what a real browser's form validation never sends.
+pub const NOT_IN_BROWSER_TAG: &str = "not-in-browser";
 
 /// The outcome of a run.
 #[derive(Debug, Clone)]
@@ -31,8 +33,9 @@ pub struct Report {
     pub passed: bool,
     /// Scenarios that ran (outline rows counted once per outline).
     pub scenarios_run: usize,
-    /// `@in-process` scenarios skipped because the target is external.
-    pub skipped_in_process: Vec<String>,
+    /// Scenarios left out, with the reason: `@in-process` ones on an external target,
+    /// `@not-in-browser` ones in browser mode.
+    pub skipped: Vec<String>,
     /// One line per failed step.
     pub failures: Vec<String>,
     /// Wall time.
@@ -123,6 +126,7 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         let skipped = skipped.clone();
         let selected = selected.clone();
         let external = external.is_some();
+        let browser = options.browser;
         move |feat: &gherkin::Feature, rule: Option<&gherkin::Rule>, sc: &gherkin::Scenario| {
             let all_tags = || {
                 feat.tags
@@ -135,8 +139,20 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
             {
                 return false;
             }
-            if external && all_tags().any(|t| t == IN_PROCESS_TAG) {
-                lock(&skipped).push(format!("{} › {}", feat.name, sc.name));
+            let reason = if external && all_tags().any(|t| t == IN_PROCESS_TAG) {
+                Some(
+                    "@in-process: an external target gives no control over the portal's clock, mail server or limits",
+                )
+            } else if browser && all_tags().any(|t| t == NOT_IN_BROWSER_TAG) {
+                Some("@not-in-browser: Chromium's own form validation never sends this")
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                lock(&skipped).push(format!(
+                    "{} › {} (line {}) — {reason}",
+                    feat.name, sc.name, sc.position.line
+                ));
                 return false;
             }
             *lock(&selected) += 1;
@@ -184,12 +200,12 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
     }
 
     let failures = lock(&failures).clone();
-    let skipped_in_process = lock(&skipped).clone();
+    let skipped = lock(&skipped).clone();
     let passed = !writer.execution_has_failed() && failures.is_empty();
     let report = Report {
         passed,
         scenarios_run: *lock(&selected),
-        skipped_in_process,
+        skipped,
         failures,
         elapsed: started.elapsed(),
     };
@@ -209,13 +225,9 @@ fn print_summary(report: &Report, out_dir: &std::path::Path) {
         report.elapsed.as_secs_f64(),
         report.scenarios_run
     );
-    if !report.skipped_in_process.is_empty() {
-        println!(
-            "Skipped {} scenario(s) tagged @{IN_PROCESS_TAG}: the external target gives no control over \
-             the portal's clock, mail server or limits:",
-            report.skipped_in_process.len()
-        );
-        for s in &report.skipped_in_process {
+    if !report.skipped.is_empty() {
+        println!("Skipped {} scenario(s):", report.skipped.len());
+        for s in &report.skipped {
             println!("  - {s}");
         }
     }

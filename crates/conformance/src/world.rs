@@ -125,6 +125,8 @@ pub struct PortalWorld {
     unknown_email: Option<String>,
     /// Whether a forged-Host request was refused outright (4xx).
     forged_host_refused: bool,
+    /// The page a forged cross-site request got: (status, text, alerts).
+    forged_answer: Option<(u16, String, Vec<String>)>,
     /// Set when a step failed, for the after hook.
     pub(crate) scenario_name: String,
 }
@@ -487,7 +489,18 @@ impl PortalWorld {
     /// Waits for the next recovery email to the account and keeps its link.
     pub async fn recovery_email_arrives(&mut self) -> anyhow::Result<()> {
         let email = self.email()?;
-        let msg = self.mailbox()?.next(&email, RECOVERY_EMAIL).await?;
+        let external = self.target()?.stack.is_none();
+        let msg = match self.mailbox()?.next(&email, RECOVERY_EMAIL).await {
+            Ok(msg) => msg,
+            Err(e) if external => {
+                return Err(e.context(
+                    "a deployed portal answers the same when a rate limit drops the request: \
+                     check PORTAL_RECOVERY_PER_IP_PER_HOUR on the target (the suite sends about \
+                     30 recovery requests per run from one address)",
+                ));
+            }
+            Err(e) => return Err(e),
+        };
         let link = mail::link_to(&msg, "/recover")?;
         ensure!(
             msg.to
@@ -701,6 +714,95 @@ impl PortalWorld {
         b.fill("Email", &email)?;
         b.click("Restore password").await?;
         self.forged_host_refused = b.status_code() >= 400;
+        Ok(())
+    }
+
+    /// Logs in with a separate HTTP client, opens the change form and submits it with
+    /// the current password and a new one, but without the CSRF field: what a page on
+    /// another site could make the browser send (the session cookie goes along).
+    pub async fn forged_cross_site_change(&mut self) -> anyhow::Result<()> {
+        let (email, password, base) = (self.email()?, self.password()?, self.base_url()?);
+        let mut b = Browser::Http(HttpBrowser::new()?);
+        ensure!(
+            log_in(&mut b, &base, &email, &password).await?,
+            "could not log in to prepare the forged request; the {}",
+            b.describe().await
+        );
+        b.click("Settings").await?;
+        b.click("Security").await?;
+        b.click("Edit").await?;
+        let new = new_password("Forged");
+        b.fill("Current password", &password).await?;
+        b.fill("New password", &new).await?;
+        b.fill("Confirm new password", &new).await?;
+        let Browser::Http(mut http) = b else {
+            unreachable!("built as an HTTP browser above")
+        };
+        http.click_without_field("Update password", "csrf").await?;
+        let html = http.body().to_owned();
+        self.forged_answer = Some((
+            http.status_code(),
+            crate::html::visible_text(&html),
+            crate::html::alerts(&html),
+        ));
+        self.rejected_password = Some(new);
+        Ok(())
+    }
+
+    /// The forged request got an error, not the success sentence.
+    pub fn forged_request_refused(&self) -> anyhow::Result<()> {
+        let (status, text, alerts) = self
+            .forged_answer
+            .as_ref()
+            .context("no forged request was sent")?;
+        ensure!(
+            !text.contains(SUCCESS),
+            "the forged request changed the password: {text:?}"
+        );
+        ensure!(
+            *status >= 400 || !alerts.is_empty(),
+            "the forged request was not refused (status {status}): {text:?}"
+        );
+        Ok(())
+    }
+
+    /// After opening the recovery link, the address bar holds no token.
+    pub async fn token_out_of_address_bar(&mut self) -> anyhow::Result<()> {
+        let link = self.current_link.clone().context("no recovery link")?;
+        let url = self.browser()?.url().await?;
+        for secret in mail::secrets_in(&link) {
+            ensure!(
+                !url.as_str().contains(&secret),
+                "the address bar still shows the token: {url}"
+            );
+        }
+        Ok(())
+    }
+
+    /// The recovery page answers with `Cache-Control: no-store` and
+    /// `Referrer-Policy: no-referrer` (checked over HTTP in every mode: WebDriver does
+    /// not show response headers).
+    pub async fn recovery_page_private(&mut self) -> anyhow::Result<()> {
+        let link = self.current_link.clone().context("no recovery link")?;
+        let mut b = HttpBrowser::new()?;
+        b.open(&link).await?;
+        let header = |name: &str| {
+            b.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_lowercase()
+        };
+        ensure!(
+            header("cache-control").contains("no-store"),
+            "Cache-Control is {:?}, not no-store",
+            header("cache-control")
+        );
+        ensure!(
+            header("referrer-policy").contains("no-referrer"),
+            "Referrer-Policy is {:?}, not no-referrer",
+            header("referrer-policy")
+        );
         Ok(())
     }
 

@@ -57,6 +57,10 @@ pub struct SinkConfig {
     pub max_total_bytes: u64,
     /// Recipients accepted per message (more are answered 452).
     pub max_recipients: usize,
+    /// PEM certificate chain for STARTTLS (with `tls_key`); `None`: no STARTTLS.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for STARTTLS.
+    pub tls_key: Option<PathBuf>,
 }
 
 impl SinkConfig {
@@ -81,6 +85,8 @@ impl Default for SinkConfig {
             max_messages: 1000,
             max_total_bytes: 512 * 1024 * 1024,
             max_recipients: 100,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
@@ -111,6 +117,11 @@ impl MailSink {
     /// Binds both listeners and starts serving in the background of the current tokio
     /// runtime. The sink runs until the handle is shut down or dropped.
     pub async fn start(config: SinkConfig) -> anyhow::Result<SinkHandle> {
+        let tls = match (&config.tls_cert, &config.tls_key) {
+            (Some(cert), Some(key)) => Some(smtp::tls_acceptor(cert, key)?),
+            (None, None) => None,
+            _ => anyhow::bail!("STARTTLS needs both a certificate and a key"),
+        };
         let store = Arc::new(
             Store::open(
                 config.db.as_deref(),
@@ -137,6 +148,7 @@ impl MailSink {
                 store: store.clone(),
                 max_message_bytes: config.max_message_bytes,
                 max_recipients: config.max_recipients.max(1),
+                tls,
             }),
             cancel.clone(),
         ));

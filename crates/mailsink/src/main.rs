@@ -11,7 +11,7 @@ use mailsink::{MailSink, SinkConfig};
 /// An SMTP sink that captures every email it receives and shows it over a
 /// Mailpit-compatible HTTP API and a web UI. Nothing is ever delivered.
 #[derive(Debug, Parser)]
-#[command(name = "mailsink", version, about)]
+#[command(name = "mailsink", version)]
 struct Args {
     /// Address the SMTP server listens on.
     #[arg(long, env = "MAILSINK_SMTP", default_value = "127.0.0.1:1025")]
@@ -36,6 +36,13 @@ struct Args {
     /// Recipients accepted per message; more are answered 452.
     #[arg(long, env = "MAILSINK_MAX_RECIPIENTS", default_value_t = 100)]
     max_recipients: usize,
+    /// PEM certificate (chain) to offer STARTTLS with; needs --tls-key. Without it,
+    /// STARTTLS is not offered (AUTH is accepted in clear either way).
+    #[arg(long, env = "MAILSINK_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, env = "MAILSINK_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 /// `1234`, `64K`, `25M`, `1G` (binary multiples; a trailing `B`/`iB` is allowed).
@@ -94,6 +101,8 @@ async fn main() -> anyhow::Result<()> {
         max_messages: args.max_messages,
         max_total_bytes: args.max_total_size,
         max_recipients: args.max_recipients,
+        tls_cert: args.tls_cert,
+        tls_key: args.tls_key,
     };
     let sink = MailSink::start(config).await?;
     println!(

@@ -11,6 +11,8 @@
 //! - AUTH PLAIN/LOGIN with any credentials (mailin makes AUTH mandatory once enabled);
 //! - the DATA body: dot-unstuffing, the size limit (552, reading on to the final dot so
 //!   the session stays in sync), and storing before answering 250;
+//! - STARTTLS (rustls) when a certificate is configured: the session restarts on the
+//!   TLS stream with a fresh mailin session, as RFC 3207 requires;
 //! - the recipient cap and the per-transaction envelope, reset at MAIL, RSET, HELO/EHLO
 //!   and after each DATA, so nothing leaks into the next message on a reused connection.
 
@@ -21,9 +23,10 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use mailin::{Action, Handler, Response, SessionBuilder};
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
 use crate::model::Envelope;
@@ -40,12 +43,16 @@ const MAX_SESSIONS: usize = 1024;
 const MAX_ERRORS: u32 = 20;
 /// Our greeting name.
 const HOSTNAME: &str = "mailsink";
+/// A body buffer above this size is released after the message instead of reused.
+const LARGE_BUFFER: usize = 4 * 1024 * 1024;
 
 /// What the SMTP side needs.
 pub(crate) struct SmtpContext {
     pub store: Arc<Store>,
     pub max_message_bytes: usize,
     pub max_recipients: usize,
+    /// Offered as STARTTLS when set.
+    pub tls: Option<TlsAcceptor>,
 }
 
 /// mailin calls this for each step; every decision that matters is taken by [`Conn`],
@@ -152,6 +159,7 @@ enum AuthStep {
 enum Step {
     Reply(Vec<u8>),
     StartData(Vec<u8>),
+    StartTls(Vec<u8>),
     Close(Vec<u8>),
 }
 
@@ -161,6 +169,8 @@ struct Conn<'a> {
     auth: Option<AuthStep>,
     ctx: &'a SmtpContext,
     errors: u32,
+    /// STARTTLS can be offered (configured, and not already under TLS).
+    offer_tls: bool,
 }
 
 fn reply(code: u16, text: &str) -> Vec<u8> {
@@ -227,8 +237,9 @@ impl<'a> Conn<'a> {
 
     fn ehlo_reply(&self, domain: &str) -> Vec<u8> {
         format!(
-            "250-{HOSTNAME} greets {domain}\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250-SIZE {}\r\n250 AUTH PLAIN LOGIN\r\n",
-            self.ctx.max_message_bytes
+            "250-{HOSTNAME} greets {domain}\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250-SIZE {}\r\n{}250 AUTH PLAIN LOGIN\r\n",
+            self.ctx.max_message_bytes,
+            if self.offer_tls { "250-STARTTLS\r\n" } else { "" },
         )
         .into_bytes()
     }
@@ -307,7 +318,13 @@ impl<'a> Conn<'a> {
                 }
                 Step::Reply(response_bytes(&r))
             }
-            "STARTTLS" => Step::Reply(reply(502, "5.5.1 STARTTLS not supported")),
+            "STARTTLS" if self.offer_tls => {
+                if !line.eq_ignore_ascii_case(b"STARTTLS\r\n") {
+                    return Step::Reply(reply(501, "5.5.4 Syntax: STARTTLS"));
+                }
+                Step::StartTls(reply(220, "2.0.0 Ready to start TLS"))
+            }
+            "STARTTLS" => Step::Reply(reply(502, "5.5.1 STARTTLS not available")),
             "BDAT" => Step::Reply(reply(502, "5.5.1 BDAT not supported")),
             "HELP" => Step::Reply(reply(214, "2.0.0 mailsink accepts all mail")),
             _ => {
@@ -360,61 +377,60 @@ impl<'a> Conn<'a> {
     }
 }
 
-/// Reads a DATA body up to the final dot. `Ok(None)`: over the size limit (everything
-/// was read and dropped).
+/// Reads a DATA body up to the final dot into `body` (cleared first). `Ok(false)`: over
+/// the size limit (everything was read and dropped).
 async fn read_body<R: AsyncBufRead + Unpin>(
     reader: &mut R,
+    body: &mut Vec<u8>,
     max: usize,
-) -> io::Result<Option<Vec<u8>>> {
-    let mut body: Vec<u8> = Vec::with_capacity(8 * 1024);
+) -> io::Result<bool> {
+    body.clear();
     let mut oversize = false;
     let mut scratch = Vec::new();
     loop {
         if oversize {
             scratch.clear();
-            match tokio::time::timeout(
+            let read = tokio::time::timeout(
                 IDLE_TIMEOUT,
                 read_line(reader, &mut scratch, MAX_COMMAND_LINE),
             )
             .await
-            {
-                Err(_) => return Err(io::ErrorKind::TimedOut.into()),
-                Ok(r) => match r? {
-                    LineRead::Eof => return Err(io::ErrorKind::UnexpectedEof.into()),
-                    LineRead::TooLong => continue,
-                    LineRead::Line => {
-                        if scratch == b".\r\n" || scratch == b".\n" {
-                            return Ok(None);
-                        }
+            .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))??;
+            match read {
+                LineRead::Eof => return Err(io::ErrorKind::UnexpectedEof.into()),
+                LineRead::TooLong => {}
+                LineRead::Line => {
+                    if scratch == b".\r\n" || scratch == b".\n" {
+                        return Ok(false);
                     }
-                },
+                }
             }
             continue;
         }
         let start = body.len();
         // Room for the rest of the message plus a final ".\r\n" line.
         let cap = max.saturating_sub(start) + 3;
-        let read = tokio::time::timeout(IDLE_TIMEOUT, read_line(reader, &mut body, cap))
+        let read = tokio::time::timeout(IDLE_TIMEOUT, read_line(reader, body, cap))
             .await
             .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))??;
         match read {
             LineRead::Eof => return Err(io::ErrorKind::UnexpectedEof.into()),
             LineRead::TooLong => {
                 oversize = true;
-                body = Vec::new();
+                body.clear();
             }
             LineRead::Line => {
                 let line = &body[start..];
                 if line == b".\r\n" || line == b".\n" {
                     body.truncate(start);
-                    return Ok(Some(body));
+                    return Ok(true);
                 }
                 if line.first() == Some(&b'.') {
                     body.remove(start);
                 }
                 if body.len() > max {
                     oversize = true;
-                    body = Vec::new();
+                    body.clear();
                 }
             }
         }
@@ -429,8 +445,37 @@ async fn session(
     cancel: &CancellationToken,
 ) -> io::Result<()> {
     let _ = stream.set_nodelay(true);
-    let (rd, mut wr) = stream.into_split();
-    let mut reader = BufReader::with_capacity(64 * 1024, rd);
+    let greeting = response_bytes(&builder.build(peer.ip(), SequenceOnly).greeting());
+    let offer_tls = ctx.tls.is_some();
+    let Some(plain) = run(stream, peer, builder, ctx, cancel, offer_tls, greeting).await? else {
+        return Ok(());
+    };
+    let Some(acceptor) = &ctx.tls else {
+        return Ok(());
+    };
+    let tls = tokio::time::timeout(IDLE_TIMEOUT, acceptor.accept(plain))
+        .await
+        .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))??;
+    // RFC 3207: after the handshake the session starts over (the client says EHLO
+    // again) and STARTTLS is no longer offered.
+    run(tls, peer, builder, ctx, cancel, false, Vec::new()).await?;
+    Ok(())
+}
+
+/// Serves one SMTP session over `stream`. Returns the stream when the client asked for
+/// STARTTLS (its reply already sent), `None` when the session is over.
+async fn run<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: S,
+    peer: SocketAddr,
+    builder: &SessionBuilder,
+    ctx: &SmtpContext,
+    cancel: &CancellationToken,
+    offer_tls: bool,
+    greeting: Vec<u8>,
+) -> io::Result<Option<S>> {
+    // One buffered stream for both directions (tokio's BufReader passes writes
+    // through), so no split and the stream can be handed back for STARTTLS.
+    let mut io = BufReader::with_capacity(64 * 1024, stream);
     let ip: IpAddr = peer.ip();
     let mut conn = Conn {
         session: builder.build(ip, SequenceOnly),
@@ -438,39 +483,45 @@ async fn session(
         auth: None,
         ctx,
         errors: 0,
+        offer_tls,
     };
     // Replies are gathered and written when the client has nothing more pending, so a
     // pipelining client gets one write per batch.
-    let mut out: Vec<u8> = Vec::with_capacity(1024);
-    out.extend_from_slice(&response_bytes(&conn.session.greeting()));
+    let mut out: Vec<u8> = greeting;
     let mut line = Vec::with_capacity(1024);
+    // Reused for every message of the session; each stored message gets an exact-size
+    // copy, so no stored message carries spare capacity.
+    let mut body: Vec<u8> = Vec::new();
     loop {
-        if reader.buffer().is_empty() && !out.is_empty() {
-            wr.write_all(&out).await?;
+        if io.buffer().is_empty() && !out.is_empty() {
+            io.write_all(&out).await?;
+            io.flush().await?;
             out.clear();
         }
         line.clear();
         let read = tokio::select! {
             () = cancel.cancelled() => {
-                let _ = wr.write_all(&out).await;
-                let _ = wr.write_all(b"421 4.3.2 Shutting down\r\n").await;
-                return Ok(());
+                let _ = io.write_all(&out).await;
+                let _ = io.write_all(b"421 4.3.2 Shutting down\r\n").await;
+                let _ = io.flush().await;
+                return Ok(None);
             }
-            read = tokio::time::timeout(IDLE_TIMEOUT, read_line(&mut reader, &mut line, MAX_COMMAND_LINE)) => read,
+            read = tokio::time::timeout(IDLE_TIMEOUT, read_line(&mut io, &mut line, MAX_COMMAND_LINE)) => read,
         };
         let read = match read {
             Err(_) => {
-                wr.write_all(&out).await?;
-                wr.write_all(b"421 4.4.2 Idle timeout, closing connection\r\n")
-                    .await?;
-                return Ok(());
+                out.extend_from_slice(b"421 4.4.2 Idle timeout, closing connection\r\n");
+                io.write_all(&out).await?;
+                io.flush().await?;
+                return Ok(None);
             }
             Ok(read) => read?,
         };
         match read {
             LineRead::Eof => {
-                let _ = wr.write_all(&out).await;
-                return Ok(());
+                let _ = io.write_all(&out).await;
+                let _ = io.flush().await;
+                return Ok(None);
             }
             LineRead::TooLong => {
                 out.extend_from_slice(&reply(500, "5.5.2 Line too long"));
@@ -493,33 +544,46 @@ async fn session(
                     }
                     Step::Close(bytes) => {
                         out.extend_from_slice(&bytes);
-                        wr.write_all(&out).await?;
-                        return Ok(());
+                        io.write_all(&out).await?;
+                        io.flush().await?;
+                        return Ok(None);
+                    }
+                    Step::StartTls(bytes) => {
+                        out.extend_from_slice(&bytes);
+                        io.write_all(&out).await?;
+                        io.flush().await?;
+                        // Anything pipelined after STARTTLS is dropped: it was sent in
+                        // clear and must not be trusted as part of the TLS session.
+                        return Ok(Some(io.into_inner()));
                     }
                     Step::StartData(bytes) => {
                         out.extend_from_slice(&bytes);
-                        wr.write_all(&out).await?;
+                        io.write_all(&out).await?;
+                        io.flush().await?;
                         out.clear();
-                        let body = read_body(&mut reader, ctx.max_message_bytes).await?;
+                        let complete = read_body(&mut io, &mut body, ctx.max_message_bytes).await?;
                         // Back to mailin's "after HELO" state; its answer is replaced by ours.
                         let _ = conn.session.process(b".\r\n");
                         let txn = std::mem::take(&mut conn.txn);
-                        let answer = match body {
-                            None => reply(552, "5.3.4 Message size exceeds fixed limit"),
-                            Some(body) => {
-                                let envelope = Envelope {
-                                    from: txn.from,
-                                    to: txn.to,
-                                };
-                                match ctx.store.insert(envelope, Bytes::from(body)).await {
-                                    Ok(entry) => {
-                                        format!("250 2.0.0 Ok: queued as {}\r\n", entry.id)
-                                            .into_bytes()
-                                    }
-                                    Err(e) => {
-                                        tracing::error!(error = %e, "failed to store a message");
-                                        reply(451, "4.3.0 Could not store the message")
-                                    }
+                        let answer = if !complete {
+                            reply(552, "5.3.4 Message size exceeds fixed limit")
+                        } else {
+                            let envelope = Envelope {
+                                from: txn.from,
+                                to: txn.to,
+                            };
+                            let raw = Bytes::copy_from_slice(&body);
+                            if body.capacity() > LARGE_BUFFER {
+                                // Do not keep a huge buffer alive on an idle connection.
+                                body = Vec::new();
+                            }
+                            match ctx.store.insert(envelope, raw).await {
+                                Ok(entry) => {
+                                    format!("250 2.0.0 Ok: queued as {}\r\n", entry.id).into_bytes()
+                                }
+                                Err(e) => {
+                                    tracing::error!(error = %format!("{e:#}"), "failed to store a message");
+                                    reply(451, "4.3.0 Could not store the message")
                                 }
                             }
                         };
@@ -530,10 +594,39 @@ async fn session(
         }
         if conn.errors >= MAX_ERRORS {
             out.extend_from_slice(&reply(421, "4.7.0 Too many errors, closing connection"));
-            wr.write_all(&out).await?;
-            return Ok(());
+            io.write_all(&out).await?;
+            io.flush().await?;
+            return Ok(None);
         }
     }
+}
+
+/// Builds the STARTTLS acceptor from PEM files (certificate chain, private key).
+pub(crate) fn tls_acceptor(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> anyhow::Result<TlsAcceptor> {
+    use anyhow::Context as _;
+    use tokio_rustls::rustls;
+    use tokio_rustls::rustls::pki_types::pem::PemObject as _;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+    let certs = CertificateDer::pem_file_iter(cert)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .with_context(|| format!("Failed to read TLS certificates from {}", cert.display()))?;
+    let key = PrivateKeyDer::from_pem_file(key)
+        .with_context(|| format!("Failed to read the TLS key from {}", key.display()))?;
+    // The provider is named explicitly: with two providers compiled in, rustls refuses
+    // to pick a process default.
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .context("Failed to set TLS protocol versions")?
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .context("Invalid TLS certificate or key")?;
+    Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
 #[cfg(test)]

@@ -120,3 +120,25 @@ async fn every_answer(w: &mut PortalWorld, sentence: String) -> Outcome {
 async fn forged_host(w: &mut PortalWorld, host: String) -> Outcome {
     step!(w, w.ask_recovery_with_forged_host(&host).await)
 }
+
+#[then("the address bar no longer shows the recovery token")]
+async fn token_hidden(w: &mut PortalWorld) -> Outcome {
+    step!(w, w.token_out_of_address_bar().await)
+}
+
+#[then("the recovery page is neither cached nor sent as a referrer")]
+async fn page_private(w: &mut PortalWorld) -> Outcome {
+    step!(w, w.recovery_page_private().await)
+}
+
+#[when(
+    "another site makes my logged-in browser send the password change form without its CSRF token"
+)]
+async fn forged_change(w: &mut PortalWorld) -> Outcome {
+    step!(w, w.forged_cross_site_change().await)
+}
+
+#[then("that request is refused")]
+async fn forged_refused(w: &mut PortalWorld) -> Outcome {
+    step!(w, w.forged_request_refused())
+}

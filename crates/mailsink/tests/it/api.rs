@@ -291,7 +291,12 @@ async fn raw_headers_parts_and_views_are_served() {
     );
     let ui = reqwest::get(format!("{base}/")).await.unwrap();
     assert!(ui.status().is_success());
-    assert!(ui.text().await.unwrap().contains("mailsink"));
+    let ui = ui.text().await.unwrap();
+    assert!(ui.contains("<title>mailsink</title>"));
+    // Self-contained: no third-party assets.
+    for external in ["src=\"http", "href=\"http", "@import", "url(http"] {
+        assert!(!ui.contains(external), "UI loads {external}");
+    }
     sink.shutdown().await;
 }
 

@@ -325,3 +325,40 @@ async fn shutdown_frees_both_ports() {
     std::net::TcpListener::bind(smtp).expect("SMTP port is free");
     std::net::TcpListener::bind(http).expect("HTTP port is free");
 }
+
+#[tokio::test]
+async fn starttls_is_offered_with_a_certificate_and_mail_flows_over_it() {
+    use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+    let sink = spawn_sink_with(SinkConfig {
+        tls_cert: Some(fixture_path("tls/cert.pem")),
+        tls_key: Some(fixture_path("tls/key.pem")),
+        ..SinkConfig::ephemeral()
+    })
+    .await;
+    let mut c = RawSmtp::connect(sink.smtp_addr()).await;
+    let ehlo = c.expect("EHLO client", 250).await;
+    assert!(ehlo.contains("STARTTLS"), "{ehlo}");
+    drop(c);
+
+    let root = Certificate::from_pem(&fixture("tls/cert.pem")).unwrap();
+    let tls = TlsParameters::builder("localhost".to_owned())
+        .add_root_certificate(root)
+        .build_rustls()
+        .unwrap();
+    let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("localhost")
+        .port(sink.smtp_addr().port())
+        .tls(Tls::Required(tls))
+        .credentials(Credentials::new("user".into(), "secret".into()))
+        .timeout(Some(WAIT))
+        .build();
+    let msg = lettre::Message::builder()
+        .from("a@example.com".parse::<Mailbox>().unwrap())
+        .to("tls@example.com".parse().unwrap())
+        .subject("over tls")
+        .body("secret stuff".to_owned())
+        .unwrap();
+    transport.send(msg).await.unwrap();
+    let got = sink.wait_for("to:tls@example.com", WAIT).await.unwrap();
+    assert_eq!(got.subject, "over tls");
+    sink.shutdown().await;
+}

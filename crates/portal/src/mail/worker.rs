@@ -19,6 +19,9 @@ use crate::store::{self, OutboxRow, Store};
 
 /// How long a claim lasts before another worker may take the row over.
 const LEASE_SECS: i64 = 120;
+/// How often expired sessions, tokens, rate-limit windows and old outbox rows are
+/// deleted.
+const PURGE_EVERY_SECS: i64 = 600;
 /// Poll interval when nothing wakes the worker (other instances, retries).
 const POLL: Duration = Duration::from_secs(1);
 
@@ -72,6 +75,7 @@ impl Mailer {
             .parse()
             .map_err(|e| SendError::Permanent(format!("bad recipient: {e}")))?;
         let message = Message::builder()
+            .message_id(None)
             .from(self.from.clone())
             .to(to)
             .subject(row.subject.clone())
@@ -130,7 +134,15 @@ impl DeliveryWorker {
     /// Runs until `stop` is cancelled; an email being sent when that happens is finished
     /// first, the rest stays in the outbox for the next start.
     pub async fn run(self, stop: CancellationToken) {
+        let mut last_purge = i64::MIN;
         loop {
+            let now = self.clock.unix();
+            if now.saturating_sub(last_purge) >= PURGE_EVERY_SECS {
+                last_purge = now;
+                if let Err(e) = store::purge_expired(self.store.pool(), now).await {
+                    tracing::warn!(error = %e, "purging expired rows failed; will retry");
+                }
+            }
             if let Err(e) = self.accounts.process_recovery_requests().await {
                 tracing::warn!(error = %e, "processing recovery requests failed; will retry");
             }

@@ -681,9 +681,35 @@ pub async fn rate_limit_reset<'e>(db: impl AnyExecutor<'e>, bucket: &str) -> sql
     Ok(())
 }
 
+// ---------------------------------------------------------------- housekeeping
+
+/// Deletes what can no longer matter: expired sessions, tokens expired for a day,
+/// rate-limit windows older than a day, delivered email older than a week. Failed email
+/// and the audit trail are kept.
+pub async fn purge_expired(pool: &AnyPool, now: i64) -> sqlx::Result<()> {
+    const DAY: i64 = 86_400;
+    sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(now)
+        .execute(pool)
+        .await?;
+    sqlx::query("DELETE FROM account_tokens WHERE expires_at <= $1")
+        .bind(now - DAY)
+        .execute(pool)
+        .await?;
+    sqlx::query("DELETE FROM rate_limits WHERE window_start <= $1")
+        .bind(now - DAY)
+        .execute(pool)
+        .await?;
+    sqlx::query("DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at <= $1")
+        .bind(now - 7 * DAY)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
 // ---------------------------------------------------------------- audit
 
-/// Appends a security event. Never pass secrets in `detail`.
+/// Appends a security event (and logs it). Never pass secrets in `detail`.
 pub async fn audit<'e>(
     db: impl AnyExecutor<'e>,
     now: i64,
@@ -692,6 +718,14 @@ pub async fn audit<'e>(
     client_ip: Option<&str>,
     detail: Option<&str>,
 ) -> sqlx::Result<()> {
+    tracing::info!(
+        target: "audit",
+        event,
+        account_id = account_id.unwrap_or("-"),
+        client_ip = client_ip.unwrap_or("-"),
+        detail = detail.unwrap_or("-"),
+        "security event"
+    );
     sqlx::query(
         "INSERT INTO audit_events (id, at, event, account_id, client_ip, detail) VALUES ($1, $2, $3, $4, $5, $6)",
     )

@@ -146,6 +146,19 @@ fn message(
 
 fn internal(state: &AppState, e: &AccountsError) -> Response {
     tracing::error!(error = %e, "request failed");
+    if let AccountsError::Internal(err) = e
+        && super::problem::is_unavailable(err)
+    {
+        return message(
+            state,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Temporarily unavailable",
+            "The service is temporarily unavailable. Try again in a moment.",
+            true,
+            Some(("/", "Go to the home page")),
+            Vec::new(),
+        );
+    }
     message(
         state,
         StatusCode::INTERNAL_SERVER_ERROR,

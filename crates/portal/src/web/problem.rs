@@ -79,6 +79,14 @@ impl From<AccountsError> for Problem {
                 "unauthenticated",
                 "Send a valid session token: Authorization: Bearer <token>.",
             ),
+            AccountsError::Internal(err) if is_unavailable(&err) => {
+                tracing::error!(error = %format!("{err:#}"), "database unavailable");
+                Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "service_unavailable",
+                    "The service is temporarily unavailable. Try again in a moment.",
+                )
+            }
             AccountsError::Internal(err) => {
                 // Logged here, never shown: the body stays generic.
                 tracing::error!(error = %format!("{err:#}"), "internal error");
@@ -92,8 +100,37 @@ impl From<AccountsError> for Problem {
     }
 }
 
-impl From<AccountsError> for Response {
-    fn from(e: AccountsError) -> Self {
-        Problem::from(e).into_response()
+/// Whether an internal error means "the database cannot be reached right now" (503,
+/// worth retrying) rather than a bug (500).
+pub fn is_unavailable(err: &anyhow::Error) -> bool {
+    let unavailable = |e: Option<&sqlx::Error>| {
+        matches!(
+            e,
+            Some(
+                sqlx::Error::PoolTimedOut
+                    | sqlx::Error::PoolClosed
+                    | sqlx::Error::Io(_)
+                    | sqlx::Error::Tls(_)
+                    | sqlx::Error::WorkerCrashed
+            )
+        )
+    };
+    // anyhow downcasts through its own context layers; `chain` covers foreign sources.
+    unavailable(err.downcast_ref::<sqlx::Error>())
+        || err
+            .chain()
+            .any(|cause| unavailable(cause.downcast_ref::<sqlx::Error>()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pool_errors_mean_unavailable() {
+        let e = AccountsError::from(sqlx::Error::PoolClosed);
+        assert_eq!(Problem::from(e).status, 503);
+        let e = AccountsError::Internal(anyhow::anyhow!("a bug"));
+        assert_eq!(Problem::from(e).status, 500);
     }
 }

@@ -245,3 +245,30 @@ async fn recovery_email_goes_to_the_stored_address_not_the_typed_one() {
         vec!["Grace.Hopper@Example.com".to_owned()]
     );
 }
+
+#[tokio::test]
+async fn log_in_costs_as_much_for_unknown_addresses_as_for_known_ones() {
+    // Unknown addresses are checked against a dummy Argon2 hash: without it they would
+    // answer in a millisecond instead of tens.
+    let app = spawn_app_with(|c| c.login_failures_per_account = 100).await;
+    app.account("timed@example.com", STRONG).await;
+    let mut known = Vec::new();
+    let mut unknown = Vec::new();
+    for i in 0..5 {
+        let t = std::time::Instant::now();
+        app.api_login("timed@example.com", "wrong password 123")
+            .await;
+        known.push(t.elapsed());
+        let t = std::time::Instant::now();
+        app.api_login(&format!("ghost{i}@example.com"), "wrong password 123")
+            .await;
+        unknown.push(t.elapsed());
+    }
+    known.sort();
+    unknown.sort();
+    let (k, u) = (known[2].as_secs_f64(), unknown[2].as_secs_f64());
+    assert!(
+        u > k * 0.5 && u < k * 2.0,
+        "median known {k:.4}s vs unknown {u:.4}s"
+    );
+}

@@ -68,9 +68,10 @@ async fn the_openapi_document_describes_the_api() {
 }
 
 async fn problem(r: reqwest::Response, status: StatusCode, code: &str) {
-    assert_eq!(r.status(), status);
+    let actual = r.status();
     assert_eq!(r.headers()["content-type"], "application/problem+json");
     let p: Value = r.json().await.unwrap();
+    assert_eq!(actual, status, "{p}");
     assert_eq!(p["code"], code);
     assert_eq!(p["status"], status.as_u16());
     assert!(!p["detail"].as_str().unwrap().is_empty());
@@ -172,4 +173,16 @@ async fn bad_input_gets_a_4xx_with_a_reason_never_a_500() {
     assert!(r.status().is_client_error(), "{}", r.status());
     let r = app.api.get(app.url("/no/such/page")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_unreachable_database_gives_503_not_500() {
+    let app = spawn_app().await;
+    app.store.close().await;
+    let r = app.api.get(app.url("/readyz")).send().await.unwrap();
+    problem(r, StatusCode::SERVICE_UNAVAILABLE, "database_unavailable").await;
+    let r = app.api_login("someone@example.com", STRONG).await;
+    problem(r, StatusCode::SERVICE_UNAVAILABLE, "service_unavailable").await;
+    let page = app.browser().log_in("someone@example.com", STRONG).await;
+    assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
 }
