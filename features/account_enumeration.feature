@@ -20,3 +20,11 @@ Feature: The portal never tells whether an address has an account
     When I sign up again with the email linked to my account
     Then the answer is the one a new address gets
     And an email tells me someone tried to sign up with my address
+    And that email contains neither password nor the token of another link
+
+  Scenario: The recovery email goes to the stored address, not to the typed one
+    Given I go to the portal
+    When I ask to restore the password of my account typing my address in capitals
+    Then I see "If the email address you entered matches an existing account, a password recovery email will be sent to this email address."
+    And a password recovery email is sent to this email address
+    And it is addressed exactly as my account's address is stored

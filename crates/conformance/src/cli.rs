@@ -49,10 +49,16 @@ pub struct Options {
     /// Scenarios run at the same time (default: 16 over HTTP, 2 in browser mode).
     #[arg(long, env = "CONFORMANCE_CONCURRENCY")]
     pub concurrency: Option<usize>,
+
+    /// Only scenarios whose name contains this text (like a test-name filter).
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
 }
 
+/// The workspace this crate was built in (features/ and target/ live there).
 fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    root.canonicalize().unwrap_or(root)
 }
 
 impl Options {

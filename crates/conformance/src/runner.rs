@@ -79,6 +79,7 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         }
         _ => None,
     };
+    let stack_started = Instant::now();
     let shared = if external.is_none() {
         Some(Arc::new(
             Stack::start(StackKind::Shared)
@@ -88,6 +89,7 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
     } else {
         None
     };
+    let stack_time = stack_started.elapsed();
     let driver = if options.browser {
         Some(ChromeDriver::start().await?)
     } else {
@@ -103,11 +105,12 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
     let target = match &external {
         Some((base, sink)) => format!("{base} (mail: {sink})"),
         None => format!(
-            "in-process portal at {}",
+            "in-process portal at {} (portal, SQLite and sink started in {} ms)",
             shared
                 .as_ref()
                 .map(|s| s.base_url().as_str())
-                .unwrap_or_default()
+                .unwrap_or_default(),
+            stack_time.as_millis()
         ),
     };
     let mode = if options.browser {
@@ -127,6 +130,7 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         let selected = selected.clone();
         let external = external.is_some();
         let browser = options.browser;
+        let name = options.name.as_ref().map(|n| n.to_lowercase());
         move |feat: &gherkin::Feature, rule: Option<&gherkin::Rule>, sc: &gherkin::Scenario| {
             let all_tags = || {
                 feat.tags
@@ -136,6 +140,11 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
             };
             if let Some(t) = &tags
                 && !t.eval(all_tags())
+            {
+                return false;
+            }
+            if let Some(n) = &name
+                && !sc.name.to_lowercase().contains(n)
             {
                 return false;
             }

@@ -127,11 +127,11 @@ pub struct PortalWorld {
     forged_host_refused: bool,
     /// The page a forged cross-site request got: (status, text, alerts).
     forged_answer: Option<(u16, String, Vec<String>)>,
-    /// Set when a step failed, for the after hook.
+    /// The scenario's name (for reports).
     pub(crate) scenario_name: String,
 }
 
-/// Names the password the account has after a successful change.
+/// A strong password no other scenario uses (no product name, no address inside).
 fn new_password(tag: &str) -> String {
     format!("{tag}-Lantern-{:08x}-Harbour-Quiet", rand::random::<u32>())
 }
@@ -470,6 +470,29 @@ impl PortalWorld {
         self.ask_recovery_for(&email).await
     }
 
+    /// Asks to restore the password of the account, typing its address in capitals.
+    pub async fn ask_recovery_for_mine_in_capitals(&mut self) -> anyhow::Result<()> {
+        let typed = self.email()?.to_uppercase();
+        self.ask_recovery_for(&typed).await
+    }
+
+    /// The recovery email's recipient is the stored address, byte for byte.
+    pub fn recovery_email_to_stored_address(&self) -> anyhow::Result<()> {
+        let email = self.email()?;
+        let msg = self.recovery_email.as_ref().context("no recovery email")?;
+        let to: Vec<&str> = msg.to.iter().map(|a| a.address.as_str()).collect();
+        ensure!(
+            to == [email.as_str()],
+            "the email went to {to:?}, the account's address is {email}"
+        );
+        ensure!(
+            msg.envelope.to.is_empty() || msg.envelope.to == [email.clone()],
+            "the SMTP envelope went to {:?}",
+            msg.envelope.to
+        );
+        Ok(())
+    }
+
     /// Asks to restore the password of the account, `times` times.
     pub async fn ask_recovery_for_mine(&mut self, times: usize) -> anyhow::Result<()> {
         let email = self.email()?;
@@ -685,6 +708,8 @@ impl PortalWorld {
                 b.status(),
             ));
         }
+        // Whatever the owner is told must not repeat the password typed by someone else.
+        self.rejected_password = Some(password);
         self.go_to_portal().await?;
         self.answers.extend(answers);
         Ok(())
@@ -1041,6 +1066,7 @@ impl PortalWorld {
         let text = mail::full_text(msg);
         let mut passwords = self.old_passwords.clone();
         passwords.push(self.password()?);
+        passwords.extend(self.rejected_password.clone());
         for pw in &passwords {
             ensure!(
                 !text.contains(pw.as_str()),

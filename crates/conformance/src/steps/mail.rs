@@ -61,3 +61,8 @@ async fn notification_no_secret(w: &mut PortalWorld) -> Outcome {
 async fn forged_host_links(w: &mut PortalWorld) -> Outcome {
     step!(w, w.forged_host_links_public().await)
 }
+
+#[then("it is addressed exactly as my account's address is stored")]
+async fn to_stored_address(w: &mut PortalWorld) -> Outcome {
+    step!(w, w.recovery_email_to_stored_address())
+}

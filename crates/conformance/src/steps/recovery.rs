@@ -142,3 +142,8 @@ async fn forged_change(w: &mut PortalWorld) -> Outcome {
 async fn forged_refused(w: &mut PortalWorld) -> Outcome {
     step!(w, w.forged_request_refused())
 }
+
+#[when("I ask to restore the password of my account typing my address in capitals")]
+async fn ask_in_capitals(w: &mut PortalWorld) -> Outcome {
+    step!(w, w.ask_recovery_for_mine_in_capitals().await)
+}

@@ -14,7 +14,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::accounts::Accounts;
-use crate::clock::Clock;
+use crate::clock::{Clock, SystemClock};
 use crate::store::{self, OutboxRow, Store};
 
 /// How long a claim lasts before another worker may take the row over.
@@ -164,12 +164,14 @@ impl DeliveryWorker {
 
     /// Claims and sends what is due; returns how many were handled.
     async fn deliver_due(&self) -> anyhow::Result<usize> {
-        let now = self.clock.unix();
+        // Delivery runs on the wall clock, not the injected one: retries and claim leases
+        // are about real SMTP servers, and a test's frozen clock must not hold mail back.
+        let now = SystemClock.unix();
         let rows = store::claim_outbox(self.store.pool(), &self.id, now, LEASE_SECS, 10).await?;
         let n = rows.len();
         for row in rows {
             let result = self.mailer.send(&row).await;
-            let now = self.clock.unix();
+            let now = SystemClock.unix();
             match result {
                 Ok(()) => {
                     store::outbox_sent(self.store.pool(), &row.id, now).await?;
@@ -202,10 +204,10 @@ impl DeliveryWorker {
     }
 }
 
-/// Seconds to wait before attempt `attempts + 1`: 5 s doubling, at most one hour.
+/// Seconds to wait before attempt `attempts + 1`: 2 s doubling, at most one hour.
 pub fn backoff(attempts: i64) -> i64 {
     let exp = u32::try_from(attempts.clamp(0, 20)).unwrap_or(20);
-    (5_i64.saturating_mul(2_i64.saturating_pow(exp.saturating_sub(1)))).min(3600)
+    (2_i64.saturating_mul(2_i64.saturating_pow(exp.saturating_sub(1)))).min(3600)
 }
 
 #[cfg(test)]
@@ -214,9 +216,9 @@ mod tests {
 
     #[test]
     fn backoff_doubles_up_to_an_hour() {
-        assert_eq!(backoff(1), 5);
-        assert_eq!(backoff(2), 10);
-        assert_eq!(backoff(3), 20);
+        assert_eq!(backoff(1), 2);
+        assert_eq!(backoff(2), 4);
+        assert_eq!(backoff(3), 8);
         assert_eq!(backoff(15), 3600);
         assert_eq!(backoff(1000), 3600);
     }

@@ -17,26 +17,54 @@ const SQLITE: &[Migration] = &[Migration {
     sql: include_str!("../../migrations/sqlite/0001_initial.sql"),
 }];
 
+const POSTGRES: &[Migration] = &[Migration {
+    version: 1,
+    name: "initial",
+    sql: include_str!("../../migrations/postgres/0001_initial.sql"),
+}];
+
+/// Arbitrary key of the PostgreSQL advisory lock that serialises migrations when several
+/// instances start at once.
+const MIGRATION_LOCK: i64 = 0x706f_7274_616c;
+
 pub(super) async fn run(store: &Store) -> anyhow::Result<()> {
     let migrations = match store.backend() {
         Backend::Sqlite => SQLITE,
-        Backend::Postgres => {
-            anyhow::bail!("PostgreSQL migrations are not there yet (issue 5): use a sqlite: URL")
-        }
+        Backend::Postgres => POSTGRES,
     };
+    // Everything on one connection: the advisory lock belongs to a session.
+    let mut conn = store.pool().acquire().await?;
+    if store.backend() == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let result = apply(&mut conn, migrations).await;
+    if store.backend() == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *conn)
+            .await?;
+    }
+    result
+}
+
+async fn apply(conn: &mut sqlx::AnyConnection, migrations: &[Migration]) -> anyhow::Result<()> {
+    use sqlx::Connection as _;
     sqlx::query(
         "CREATE TABLE IF NOT EXISTS portal_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL)",
     )
-    .execute(store.pool())
+    .execute(&mut *conn)
     .await?;
     let applied: Vec<i64> = sqlx::query("SELECT version FROM portal_migrations")
-        .fetch_all(store.pool())
+        .fetch_all(&mut *conn)
         .await?
         .iter()
         .map(|r| r.try_get("version"))
         .collect::<Result<_, _>>()?;
     for m in migrations.iter().filter(|m| !applied.contains(&m.version)) {
-        let mut tx = store.begin().await?;
+        let mut tx = conn.begin().await?;
         sqlx::raw_sql(m.sql).execute(&mut *tx).await?;
         sqlx::query("INSERT INTO portal_migrations (version, name) VALUES ($1, $2)")
             .bind(m.version)

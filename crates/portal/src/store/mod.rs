@@ -500,7 +500,9 @@ pub struct OutboxRow {
     pub attempts: i64,
 }
 
-/// Adds an email to the outbox (inside the transaction of the change that caused it).
+/// Adds an email to the outbox (inside the transaction of the change that caused it),
+/// due at once. Delivery times (`next_attempt_at`, claims) are wall-clock times kept by
+/// the worker; `created_at` is the domain clock's.
 pub async fn insert_outbox<'e>(
     db: impl AnyExecutor<'e>,
     kind: &str,
@@ -512,7 +514,7 @@ pub async fn insert_outbox<'e>(
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO outbox (id, kind, recipient, subject, text_body, html_body, created_at, attempts, next_attempt_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $7)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 0)",
     )
     .bind(new_id())
     .bind(kind.to_owned())

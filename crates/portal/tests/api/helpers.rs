@@ -51,7 +51,12 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let db_path = dir.path().join("portal.db");
-    let mut config = Config::for_tests(format!("sqlite://{}", db_path.display()));
+    let database_url = match std::env::var("PORTAL_TEST_POSTGRES_URL") {
+        // e.g. postgres://postgres@127.0.0.1:5432: each test gets a database of its own.
+        Ok(server) => fresh_postgres_database(&server).await,
+        Err(_) => format!("sqlite://{}", db_path.display()),
+    };
+    let mut config = Config::for_tests(database_url);
     adjust(&mut config);
     let clock = ManualClock::starting_now();
     let app = Application::build(config, Arc::new(clock.clone()))
@@ -88,7 +93,27 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     }
 }
 
+pub async fn fresh_postgres_database(server: &str) -> String {
+    use sqlx::Connection as _;
+    sqlx::any::install_default_drivers();
+    let name = format!("portal_test_{}", portal::store::new_id());
+    let mut admin =
+        sqlx::AnyConnection::connect(&format!("{}/postgres", server.trim_end_matches('/')))
+            .await
+            .unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    format!("{}/{name}", server.trim_end_matches('/'))
+}
+
 impl TestApp {
+    /// Whether this test runs on SQLite (the database is a file).
+    pub fn on_sqlite(&self) -> bool {
+        self.store.backend() == portal::store::Backend::Sqlite
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
