@@ -105,10 +105,14 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
     let target = match &external {
         Some((base, sink)) => format!("{base} (mail: {sink})"),
         None => format!(
-            "in-process portal at {} (portal, SQLite and sink started in {} ms)",
+            "in-process portal at {} (portal, fresh {} database and sink started in {} ms)",
             shared
                 .as_ref()
                 .map(|s| s.base_url().as_str())
+                .unwrap_or_default(),
+            shared
+                .as_ref()
+                .map(|s| s.database_kind())
                 .unwrap_or_default(),
             stack_time.as_millis()
         ),

@@ -1,6 +1,10 @@
-//! The in-process target: the portal on a random port with a fresh SQLite file, our own
+//! The in-process target: the portal on a random port with a fresh database, our own
 //! mail sink, and between them a [`Relay`] a scenario can switch off ("the mail server is
 //! down"). A stack started for one scenario also gets a [`ManualClock`].
+//!
+//! The database is a new SQLite file, or — when `PORTAL_TEST_DATABASE_URL` names a
+//! PostgreSQL server (the CI's PostgreSQL leg) — a new database on that server, dropped
+//! when the stack stops.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,6 +31,75 @@ pub enum StackKind {
     Private,
 }
 
+/// Where the PostgreSQL leg's server is.
+pub const TEST_DATABASE_ENV: &str = "PORTAL_TEST_DATABASE_URL";
+
+/// A database made for one stack.
+enum Database {
+    /// A file in a temporary directory (removed with it).
+    Sqlite(tempfile::TempDir),
+    /// A database created on a PostgreSQL server.
+    Postgres {
+        /// The server URL given (used to drop the database).
+        admin_url: String,
+        /// The database's name.
+        name: String,
+    },
+}
+
+impl Database {
+    /// A fresh database and the URL the portal should use.
+    async fn create() -> anyhow::Result<(Self, String)> {
+        match std::env::var(TEST_DATABASE_ENV) {
+            Ok(admin_url) if admin_url.starts_with("postgres") => {
+                let name = format!("conformance_{:016x}", rand::random::<u64>());
+                let mut conn = pg_connect(&admin_url).await?;
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+                    .execute(&mut conn)
+                    .await
+                    .with_context(|| format!("creating database {name} ({TEST_DATABASE_ENV})"))?;
+                let mut url = Url::parse(&admin_url).context(TEST_DATABASE_ENV)?;
+                url.set_path(&format!("/{name}"));
+                Ok((Self::Postgres { admin_url, name }, url.to_string()))
+            }
+            _ => {
+                let dir = tempfile::Builder::new()
+                    .prefix("conformance-")
+                    .tempdir()
+                    .context("creating a directory for the database")?;
+                let url = format!("sqlite://{}", dir.path().join("portal.db").display());
+                Ok((Self::Sqlite(dir), url))
+            }
+        }
+    }
+
+    /// Removes the database.
+    async fn drop_it(self) {
+        if let Self::Postgres { admin_url, name } = self {
+            let dropped = async {
+                let mut conn = pg_connect(&admin_url).await?;
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                )))
+                .execute(&mut conn)
+                .await?;
+                anyhow::Ok(())
+            }
+            .await;
+            if let Err(e) = dropped {
+                tracing::warn!(database = %name, error = %format!("{e:#}"), "could not drop the test database");
+            }
+        }
+    }
+}
+
+async fn pg_connect(url: &str) -> anyhow::Result<sqlx::PgConnection> {
+    use sqlx::Connection as _;
+    sqlx::PgConnection::connect(url)
+        .await
+        .with_context(|| format!("connecting to PostgreSQL ({TEST_DATABASE_ENV})"))
+}
+
 /// A running portal + sink.
 pub struct Stack {
     base_url: Url,
@@ -35,7 +108,7 @@ pub struct Stack {
     clock: Option<ManualClock>,
     stop: CancellationToken,
     server: JoinHandle<anyhow::Result<()>>,
-    _dir: tempfile::TempDir,
+    database: Database,
 }
 
 impl std::fmt::Debug for Stack {
@@ -45,6 +118,13 @@ impl std::fmt::Debug for Stack {
             .field("sink", &self.sink.http_url())
             .field("relay", &self.relay.addr())
             .field("manual_clock", &self.clock.is_some())
+            .field(
+                "database",
+                &match &self.database {
+                    Database::Sqlite(dir) => dir.path().display().to_string(),
+                    Database::Postgres { name, .. } => name.clone(),
+                },
+            )
             .finish()
     }
 }
@@ -58,12 +138,8 @@ impl Stack {
         let relay = Relay::start(sink.smtp_addr())
             .await
             .context("starting the SMTP relay")?;
-        let dir = tempfile::Builder::new()
-            .prefix("conformance-")
-            .tempdir()
-            .context("creating a directory for the database")?;
-        let db = dir.path().join("portal.db");
-        let mut config = Config::for_tests(format!("sqlite://{}", db.display()));
+        let (database, database_url) = Database::create().await?;
+        let mut config = Config::for_tests(database_url);
         config.smtp_url = Some(format!("smtp://{}", relay.addr()));
         let (clock, manual): (Arc<dyn Clock>, _) = match kind {
             StackKind::Shared => {
@@ -79,9 +155,13 @@ impl Stack {
                 (Arc::new(clock.clone()), Some(clock))
             }
         };
-        let app = Application::build(config, clock)
-            .await
-            .context("starting the portal")?;
+        let app = match Application::build(config, clock).await {
+            Ok(app) => app,
+            Err(e) => {
+                database.drop_it().await;
+                return Err(e.context("starting the portal"));
+            }
+        };
         let base_url = Url::parse(&app.base_url()).context("the portal's base URL")?;
         let stop = app.shutdown_handle();
         let server = tokio::spawn(app.run_until_stopped());
@@ -92,13 +172,21 @@ impl Stack {
             clock: manual,
             stop,
             server,
-            _dir: dir,
+            database,
         })
     }
 
     /// The portal's public URL.
     pub fn base_url(&self) -> &Url {
         &self.base_url
+    }
+
+    /// "SQLite" or "PostgreSQL".
+    pub fn database_kind(&self) -> &'static str {
+        match self.database {
+            Database::Sqlite(_) => "SQLite",
+            Database::Postgres { .. } => "PostgreSQL",
+        }
     }
 
     /// The sink's HTTP API.
@@ -131,5 +219,6 @@ impl Stack {
             tracing::warn!("the portal did not stop within 10 s");
         }
         self.sink.shutdown().await;
+        self.database.drop_it().await;
     }
 }

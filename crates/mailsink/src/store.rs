@@ -41,7 +41,8 @@ pub(crate) struct Entry {
     pub id: Box<str>,
     /// Arrival order, strictly increasing.
     pub seq: u64,
-    pub created: OffsetDateTime,
+    /// Arrival time in RFC 3339, formatted once (listings print it for every row).
+    created_str: Box<str>,
     pub size: u64,
     pub read: AtomicBool,
     pub summary: Summary,
@@ -50,8 +51,8 @@ pub(crate) struct Entry {
 }
 
 impl Entry {
-    pub fn created_rfc3339(&self) -> String {
-        self.created.format(&Rfc3339).unwrap_or_default()
+    pub fn created_rfc3339(&self) -> &str {
+        &self.created_str
     }
 
     /// The listing row for this message.
@@ -67,7 +68,7 @@ impl Entry {
             bcc: s.bcc.clone(),
             reply_to: s.reply_to.clone(),
             subject: s.subject.clone(),
-            created: self.created_rfc3339(),
+            created: self.created_rfc3339().to_owned(),
             tags: Vec::new(),
             size: self.size,
             attachments: s.attachments,
@@ -146,6 +147,10 @@ pub(crate) struct Store {
     events: broadcast::Sender<Event>,
 }
 
+fn rfc3339(t: OffsetDateTime) -> Box<str> {
+    t.format(&Rfc3339).unwrap_or_default().into()
+}
+
 fn new_id() -> String {
     rand::rng()
         .sample_iter(rand::distr::Alphanumeric)
@@ -206,11 +211,12 @@ impl Store {
                 };
                 let seq = index.next_seq + 1;
                 index.next_seq = seq;
+                let created = OffsetDateTime::parse(&created, &Rfc3339)
+                    .unwrap_or_else(|_| OffsetDateTime::now_utc());
                 let entry = Arc::new(Entry {
                     id: id.into(),
                     seq,
-                    created: OffsetDateTime::parse(&created, &Rfc3339)
-                        .unwrap_or_else(|_| OffsetDateTime::now_utc()),
+                    created_str: rfc3339(created),
                     size: u64::try_from(size).unwrap_or_default(),
                     read: AtomicBool::new(read),
                     summary,
@@ -246,6 +252,7 @@ impl Store {
         let summary = parse::summarize(&raw, &envelope);
         let id = new_id();
         let created = OffsetDateTime::now_utc();
+        let created_str = rfc3339(created);
         let size = raw.len() as u64;
         if let Some(pool) = &self.db {
             let meta = serde_json::to_string(&summary).context("Failed to encode metadata")?;
@@ -253,7 +260,7 @@ impl Store {
                 "INSERT INTO messages (id, created, size, read, meta, raw) VALUES ($1, $2, $3, 0, $4, $5)",
             )
             .bind(&id)
-            .bind(created.format(&Rfc3339).unwrap_or_default())
+            .bind(&*created_str)
             .bind(i64::try_from(size).unwrap_or(i64::MAX))
             .bind(meta)
             .bind(&raw[..])
@@ -268,7 +275,7 @@ impl Store {
             let entry = Arc::new(Entry {
                 id: id.into(),
                 seq,
-                created,
+                created_str,
                 size,
                 read: AtomicBool::new(false),
                 summary,
@@ -335,7 +342,7 @@ impl Store {
         let raw = self.raw(entry).await?;
         Ok(parse::full_message(
             &entry.id,
-            &entry.created_rfc3339(),
+            entry.created_rfc3339(),
             &entry.summary,
             entry.size,
             &raw,

@@ -49,7 +49,7 @@ pub struct Config {
 
     /// SMTP relay for outgoing mail, e.g. smtp://127.0.0.1:2525 or
     /// smtps://user:pass@mail.example.com. Unset: start the embedded mail sink.
-    #[arg(long, env = "PORTAL_SMTP_URL")]
+    #[arg(long, env = "PORTAL_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
 
     /// SMTP address of the embedded sink (only when PORTAL_SMTP_URL is unset).

@@ -135,6 +135,7 @@ impl DeliveryWorker {
     /// first, the rest stays in the outbox for the next start.
     pub async fn run(self, stop: CancellationToken) {
         let mut last_purge = i64::MIN;
+        let mut scrubbed = false;
         loop {
             let now = self.clock.unix();
             if now.saturating_sub(last_purge) >= PURGE_EVERY_SECS {
@@ -147,7 +148,17 @@ impl DeliveryWorker {
                 tracing::warn!(error = %e, "processing recovery requests failed; will retry");
             }
             match self.deliver_due().await {
-                Ok(n) if n > 0 => continue,
+                Ok(n) if n > 0 => {
+                    scrubbed = true;
+                    continue;
+                }
+                Ok(_) if scrubbed => {
+                    // Queue drained: make the scrubbing of sent bodies final on disk.
+                    match self.store.checkpoint().await {
+                        Ok(()) => scrubbed = false,
+                        Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed; will retry"),
+                    }
+                }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "outbox delivery pass failed; will retry"),
             }
