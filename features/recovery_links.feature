@@ -26,11 +26,11 @@ Feature: A recovery link works once, for a while, and only as it was sent
     And I can still log in using my password
 
     Examples:
-      | tampered                                      |
+      | tampered                                     |
       | with the last character of its token changed |
-      | with its token cut in half                    |
-      | with its token replaced by a made-up one      |
-      | without its token                             |
+      | with its token cut in half                   |
+      | with its token replaced by a made-up one     |
+      | without its token                            |
 
   Scenario: Opening a recovery link does not use it up
     When a mail scanner opens the recovery link first

@@ -86,6 +86,31 @@ impl Browser {
         }
     }
 
+    /// The response headers as a comparable list (HTTP mode only): every header but
+    /// `Date`, cookies by name and attributes without their value.
+    pub fn header_shape(&self) -> Option<Vec<String>> {
+        let Self::Http(b) = self else { return None };
+        let mut shape: Vec<String> = b
+            .headers
+            .iter()
+            .filter(|(name, _)| *name != reqwest::header::DATE)
+            .map(|(name, value)| {
+                let value = value.to_str().unwrap_or("<binary>");
+                if *name == reqwest::header::SET_COOKIE {
+                    let mut parts = value.split(';');
+                    let cookie = parts.next().unwrap_or_default();
+                    let cookie_name = cookie.split('=').next().unwrap_or_default();
+                    let attrs: Vec<&str> = parts.map(str::trim).collect();
+                    format!("set-cookie: {cookie_name}=…; {}", attrs.join("; "))
+                } else {
+                    format!("{name}: {value}")
+                }
+            })
+            .collect();
+        shape.sort();
+        Some(shape)
+    }
+
     /// The last HTTP status (HTTP mode only: WebDriver does not expose it).
     pub fn status(&self) -> Option<u16> {
         match self {

@@ -88,9 +88,23 @@ impl ChromeDriver {
         &self.url
     }
 
-    /// Stops chromedriver (and with it the Chromium processes it started).
+    /// Stops chromedriver: asks it to shut down (it quits what it started and reaps its
+    /// children), and kills it by its PID if it has not exited within five seconds.
     pub async fn stop(mut self) {
-        let _ = self.child.start_kill();
-        let _ = self.child.wait().await;
+        let asked = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(5))
+            .build()
+            .map(|c| c.get(format!("{}/shutdown", self.url)).send());
+        if let Ok(request) = asked {
+            let _ = request.await;
+        }
+        if tokio::time::timeout(Duration::from_secs(5), self.child.wait())
+            .await
+            .is_err()
+        {
+            let _ = self.child.start_kill();
+            let _ = self.child.wait().await;
+        }
     }
 }

@@ -119,8 +119,8 @@ pub struct PortalWorld {
     /// The last recovery email and the last notification email.
     recovery_email: Option<Message>,
     notification_email: Option<Message>,
-    /// The pages shown after each "restore password" request: (text, status).
-    answers: Vec<(String, Option<u16>)>,
+    /// The pages shown after each "restore password" (or sign-up) request.
+    answers: Vec<Answer>,
     /// The address without an account used by the scenario.
     unknown_email: Option<String>,
     /// Whether a forged-Host request was refused outright (4xx).
@@ -447,7 +447,11 @@ impl PortalWorld {
 
     async fn record_answer(&mut self) -> anyhow::Result<()> {
         let b = self.browser()?;
-        let answer = (b.text().await?, b.status());
+        let answer = Answer {
+            text: b.text().await?,
+            status: b.status(),
+            headers: b.header_shape(),
+        };
         self.answers.push(answer);
         Ok(())
     }
@@ -703,10 +707,11 @@ impl PortalWorld {
                 b.fill("Confirm password", &password).await?;
             }
             b.click("Create account").await?;
-            answers.push((
-                b.text().await?.replace(address.as_str(), "<address>"),
-                b.status(),
-            ));
+            answers.push(Answer {
+                text: b.text().await?.replace(address.as_str(), "<address>"),
+                status: b.status(),
+                headers: b.header_shape(),
+            });
         }
         // Whatever the owner is told must not repeat the password typed by someone else.
         self.rejected_password = Some(password);
@@ -926,7 +931,7 @@ impl PortalWorld {
     /// Every recorded answer showed `sentence`.
     pub fn every_answer_said(&self, sentence: &str) -> anyhow::Result<()> {
         ensure!(!self.answers.is_empty(), "no answer was recorded");
-        for (i, (text, status)) in self.answers.iter().enumerate() {
+        for (i, Answer { text, status, .. }) in self.answers.iter().enumerate() {
             ensure!(
                 text.contains(sentence),
                 "answer {} (status {status:?}) did not say it: {text:?}",
@@ -1139,6 +1144,19 @@ impl PortalWorld {
         let pw = self.password()?;
         self.assert_cannot_log_in(&pw).await
     }
+}
+
+/// What the portal answered to a request: what a user sees and, over HTTP, what a
+/// script sees (status, headers, cookie names and attributes). Enumeration-safe answers
+/// are equal for known and unknown addresses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The page's visible text.
+    pub text: String,
+    /// The HTTP status (HTTP mode).
+    pub status: Option<u16>,
+    /// [`Browser::header_shape`] (HTTP mode).
+    pub headers: Option<Vec<String>>,
 }
 
 /// A step's failure, as cucumber reports it.

@@ -379,6 +379,9 @@ impl<'a> Conn<'a> {
 
 /// Reads a DATA body up to the final dot into `body` (cleared first). `Ok(false)`: over
 /// the size limit (everything was read and dropped).
+///
+/// Lines are split out of each buffered chunk synchronously (no await per line): a
+/// 1 MiB message has some 13,000 lines.
 async fn read_body<R: AsyncBufRead + Unpin>(
     reader: &mut R,
     body: &mut Vec<u8>,
@@ -386,53 +389,73 @@ async fn read_body<R: AsyncBufRead + Unpin>(
 ) -> io::Result<bool> {
     body.clear();
     let mut oversize = false;
-    let mut scratch = Vec::new();
+    // Where the line being read starts in `body`.
+    let mut line_start = 0;
+    // Once over the limit nothing is kept: only the current line's first bytes and its
+    // length, to recognise the final dot.
+    let mut head: Vec<u8> = Vec::with_capacity(3);
+    let mut line_len = 0usize;
     loop {
-        if oversize {
-            scratch.clear();
-            let read = tokio::time::timeout(
-                IDLE_TIMEOUT,
-                read_line(reader, &mut scratch, MAX_COMMAND_LINE),
-            )
+        let chunk = tokio::time::timeout(IDLE_TIMEOUT, reader.fill_buf())
             .await
             .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))??;
-            match read {
-                LineRead::Eof => return Err(io::ErrorKind::UnexpectedEof.into()),
-                LineRead::TooLong => {}
-                LineRead::Line => {
-                    if scratch == b".\r\n" || scratch == b".\n" {
-                        return Ok(false);
+        if chunk.is_empty() {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        let mut pos = 0;
+        let mut done = None;
+        while pos < chunk.len() {
+            let rest = &chunk[pos..];
+            let (take, complete) = match rest.iter().position(|&b| b == b'\n') {
+                Some(i) => (i + 1, true),
+                None => (rest.len(), false),
+            };
+            let piece = &rest[..take];
+            pos += take;
+            if oversize {
+                let room = 3usize.saturating_sub(head.len());
+                head.extend_from_slice(&piece[..piece.len().min(room)]);
+                line_len += piece.len();
+                if complete {
+                    let last = line_len <= 3 && (head == b".\r\n" || head == b".\n");
+                    head.clear();
+                    line_len = 0;
+                    if last {
+                        done = Some(false);
+                        break;
                     }
                 }
+                continue;
             }
-            continue;
-        }
-        let start = body.len();
-        // Room for the rest of the message plus a final ".\r\n" line.
-        let cap = max.saturating_sub(start) + 3;
-        let read = tokio::time::timeout(IDLE_TIMEOUT, read_line(reader, body, cap))
-            .await
-            .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))??;
-        match read {
-            LineRead::Eof => return Err(io::ErrorKind::UnexpectedEof.into()),
-            LineRead::TooLong => {
-                oversize = true;
-                body.clear();
-            }
-            LineRead::Line => {
-                let line = &body[start..];
+            body.extend_from_slice(piece);
+            if complete {
+                let line = &body[line_start..];
                 if line == b".\r\n" || line == b".\n" {
-                    body.truncate(start);
-                    return Ok(true);
+                    body.truncate(line_start);
+                    done = Some(true);
+                    break;
                 }
                 if line.first() == Some(&b'.') {
-                    body.remove(start);
+                    body.remove(line_start);
                 }
+                line_start = body.len();
                 if body.len() > max {
                     oversize = true;
                     body.clear();
+                    line_start = 0;
                 }
+            } else if body.len() > max + 3 {
+                // Over the limit in the middle of a line, which is then too long to be
+                // the final dot.
+                oversize = true;
+                body.clear();
+                line_start = 0;
+                line_len = 4;
             }
+        }
+        reader.consume(pos);
+        if let Some(complete) = done {
+            return Ok(complete);
         }
     }
 }
@@ -632,6 +655,54 @@ pub(crate) fn tls_acceptor(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Reads a body with a tiny buffer so lines and the final dot split across reads.
+    async fn body_of(input: &[u8], max: usize, buffer: usize) -> (bool, Vec<u8>, Vec<u8>) {
+        let mut reader = BufReader::with_capacity(buffer, input);
+        let mut body = Vec::new();
+        let complete = read_body(&mut reader, &mut body, max).await.unwrap();
+        let mut rest = Vec::new();
+        tokio::io::AsyncReadExt::read_to_end(&mut reader, &mut rest)
+            .await
+            .unwrap();
+        (complete, body, rest)
+    }
+
+    #[tokio::test]
+    async fn bodies_are_unstuffed_and_end_at_the_final_dot_whatever_the_buffering() {
+        for buffer in [1, 2, 3, 5, 64] {
+            let (complete, body, rest) =
+                body_of(b"a\r\n..b\r\n.c\r\n.\r\nQUIT\r\n", 100, buffer).await;
+            assert!(complete);
+            assert_eq!(body, b"a\r\n.b\r\nc\r\n", "buffer {buffer}");
+            assert_eq!(rest, b"QUIT\r\n");
+        }
+    }
+
+    #[tokio::test]
+    async fn oversized_bodies_are_read_to_the_final_dot_and_dropped() {
+        for buffer in [1, 2, 4, 64] {
+            let (complete, body, rest) =
+                body_of(b"123456789\r\nabc\r\n.\r\nNOOP\r\n", 5, buffer).await;
+            assert!(!complete);
+            assert!(body.is_empty());
+            assert_eq!(rest, b"NOOP\r\n", "buffer {buffer}");
+            let (complete, _, rest) = body_of(b"ab\r\n0123456789.\r\n.\r\n", 5, buffer).await;
+            assert!(!complete);
+            assert!(rest.is_empty());
+        }
+        // Exactly at the limit is fine.
+        let (complete, body, _) = body_of(b"abc\r\n.\r\n", 5, 2).await;
+        assert!(complete);
+        assert_eq!(body, b"abc\r\n");
+    }
+
+    #[tokio::test]
+    async fn a_body_cut_short_is_an_error() {
+        let mut reader = BufReader::new(&b"Subject: x\r\n\r\npartial"[..]);
+        let mut body = Vec::new();
+        assert!(read_body(&mut reader, &mut body, 100).await.is_err());
+    }
 
     #[test]
     fn paths_with_params_null_sender_and_quotes_are_parsed() {

@@ -189,30 +189,25 @@ impl Config {
         match Config::try_parse() {
             Ok(config) => config,
             Err(e) => {
-                use clap::error::{ContextKind, ErrorKind};
+                use clap::error::ErrorKind;
                 if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
                     let _ = e.print();
                     std::process::exit(0);
                 }
-                let rendered = e.render().to_string();
-                let first = rendered.lines().next().unwrap_or("invalid arguments");
-                let env = e
-                    .get(ContextKind::InvalidArg)
-                    .map(|arg| arg.to_string())
-                    .and_then(|arg| {
-                        arg.strip_prefix("--").map(|flag| {
-                            let name = flag.split([' ', '=']).next().unwrap_or(flag);
-                            format!(
-                                " (setting PORTAL_{})",
-                                name.to_uppercase().replace('-', "_")
-                            )
-                        })
-                    })
-                    .unwrap_or_default();
-                eprintln!("{first}{env}");
+                eprintln!("{}", one_line(&e));
                 std::process::exit(2);
             }
         }
+    }
+
+    /// Like [`Config::from_args_or_exit`] for given arguments, returning the one-line
+    /// message instead of exiting (help and version requests are errors here).
+    pub fn try_parse_one_line<I, T>(args: I) -> Result<Config, String>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        Config::try_parse_from(args).map_err(|e| one_line(&e))
     }
 
     /// Checks what the types cannot: ranges, Argon2 parameters, URL schemes.
@@ -304,9 +299,42 @@ impl Config {
     }
 }
 
+/// clap's first error line plus the environment variable of the setting at fault.
+fn one_line(e: &clap::Error) -> String {
+    use clap::error::ContextKind;
+    let rendered = e.render().to_string();
+    let first = rendered.lines().next().unwrap_or("invalid arguments");
+    let env = e
+        .get(ContextKind::InvalidArg)
+        .map(|arg| arg.to_string())
+        .and_then(|arg| {
+            arg.strip_prefix("--").map(|flag| {
+                let name = flag.split([' ', '=']).next().unwrap_or(flag);
+                format!(
+                    " (setting PORTAL_{})",
+                    name.to_uppercase().replace('-', "_")
+                )
+            })
+        })
+        .unwrap_or_default();
+    format!("{first}{env}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bad_value_gives_one_line_naming_flag_and_variable() {
+        let e = Config::try_parse_one_line(["portal", "--recovery-ttl", "soon"]).unwrap_err();
+        assert!(!e.contains('\n'), "{e}");
+        assert!(
+            e.contains("--recovery-ttl") && e.contains("PORTAL_RECOVERY_TTL"),
+            "{e}"
+        );
+        let e = Config::try_parse_one_line(["portal", "--listen", "nowhere"]).unwrap_err();
+        assert!(e.contains("PORTAL_LISTEN"), "{e}");
+    }
 
     #[test]
     fn test_config_is_valid() {

@@ -268,7 +268,7 @@ async fn log_in_costs_as_much_for_unknown_addresses_as_for_known_ones() {
     unknown.sort();
     let (k, u) = (known[2].as_secs_f64(), unknown[2].as_secs_f64());
     assert!(
-        u > k * 0.5 && u < k * 2.0,
+        u > k / 3.0 && u < k * 3.0,
         "median known {k:.4}s vs unknown {u:.4}s"
     );
 }
