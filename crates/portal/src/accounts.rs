@@ -514,18 +514,24 @@ impl Accounts {
     /// dropped, still with the same answer.
     pub async fn request_recovery(&self, email: &str, ip: &str) -> Result<()> {
         let email = EmailAddress::parse(email)?;
-        let hits = self.hit(&bucket("recovery-ip", ip), HOUR).await?;
+        let now = self.now();
+        // One transaction, one commit: this is the hot path of the recovery page.
+        let mut tx = self.inner.store.begin().await?;
+        let hits = store::rate_limit_hit(&mut *tx, &bucket("recovery-ip", ip), now, HOUR).await?;
         if hits > i64::from(self.inner.settings.recovery_per_ip_per_hour) {
-            self.audit("recovery_rate_limited_ip", None, ip).await?;
-            return Ok(());
+            store::audit(
+                &mut *tx,
+                now,
+                "recovery_rate_limited_ip",
+                None,
+                Some(ip),
+                None,
+            )
+            .await?;
+        } else {
+            store::insert_recovery_request(&mut *tx, &email.lookup_key(), ip, now).await?;
         }
-        store::insert_recovery_request(
-            self.inner.store.pool(),
-            &email.lookup_key(),
-            ip,
-            self.now(),
-        )
-        .await?;
+        tx.commit().await?;
         self.wake();
         Ok(())
     }
