@@ -111,7 +111,8 @@ pub struct DeliveryWorker {
 
 impl DeliveryWorker {
     /// A worker; `wake` is notified whenever something is written to the outbox or the
-    /// recovery queue.
+    /// recovery queue. `clock` is the domain clock (expiry, purging); delivery retries and
+    /// claim leases use the wall clock.
     pub fn new(
         accounts: Accounts,
         store: Store,
