@@ -11,6 +11,11 @@ use std::time::Duration;
 use clap::Parser;
 use url::Url;
 
+/// A path where an empty value means "none" (clap's own path parser refuses it).
+fn parse_optional_path(s: &str) -> Result<PathBuf, String> {
+    Ok(PathBuf::from(s))
+}
+
 fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("{e} (use e.g. 30m, 2h, 90s)"))
 }
@@ -138,7 +143,8 @@ pub struct Config {
     #[arg(
         long,
         env = "PORTAL_DEMO_ACCOUNTS",
-        default_value = "fixtures/demo-accounts.json"
+        default_value = "fixtures/demo-accounts.json",
+        value_parser = parse_optional_path
     )]
     pub demo_accounts: Option<PathBuf>,
 }

@@ -51,8 +51,9 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let db_path = dir.path().join("portal.db");
-    let database_url = match std::env::var("PORTAL_TEST_POSTGRES_URL") {
-        // e.g. postgres://postgres@127.0.0.1:5432: each test gets a database of its own.
+    let database_url = match std::env::var(POSTGRES_ENV) {
+        // e.g. postgres://postgres@127.0.0.1:5432/postgres: each test gets a database of
+        // its own on that server.
         Ok(server) => fresh_postgres_database(&server).await,
         Err(_) => format!("sqlite://{}", db_path.display()),
     };
@@ -93,19 +94,23 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     }
 }
 
-pub async fn fresh_postgres_database(server: &str) -> String {
+/// Names a PostgreSQL database to connect to as an administrator (the CI's PostgreSQL
+/// leg sets it); unset, the tests run on SQLite files.
+pub const POSTGRES_ENV: &str = "PORTAL_TEST_DATABASE_URL";
+
+/// Creates an empty database on the server of `admin_url` and returns its URL.
+pub async fn fresh_postgres_database(admin_url: &str) -> String {
     use sqlx::Connection as _;
     sqlx::any::install_default_drivers();
     let name = format!("portal_test_{}", portal::store::new_id());
-    let mut admin =
-        sqlx::AnyConnection::connect(&format!("{}/postgres", server.trim_end_matches('/')))
-            .await
-            .unwrap();
+    let mut admin = sqlx::AnyConnection::connect(admin_url).await.unwrap();
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut admin)
         .await
         .unwrap();
-    format!("{}/{name}", server.trim_end_matches('/'))
+    let mut url = url::Url::parse(admin_url).unwrap();
+    url.set_path(&format!("/{name}"));
+    url.to_string()
 }
 
 impl TestApp {
