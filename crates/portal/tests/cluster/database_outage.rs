@@ -36,9 +36,7 @@ async fn snapshot(cluster: &Cluster) -> Vec<(String, i64)> {
 async fn assert_unavailable(what: &str, r: reqwest::Response) {
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE, "{what}");
     assert_eq!(
-        r.headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok()),
+        r.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()),
         Some("application/problem+json"),
         "{what}"
     );
@@ -109,9 +107,11 @@ async fn an_unreachable_database_gives_503_fails_readyz_writes_nothing_and_recov
     relay.set(RelayMode::Forward);
     let back = Instant::now();
     for p in [a, b] {
-        eventually(Duration::from_secs(30), "/readyz succeeds again", || async {
-            p.get("/readyz").await.status() == StatusCode::OK
-        })
+        eventually(
+            Duration::from_secs(30),
+            "/readyz succeeds again",
+            || async { p.get("/readyz").await.status() == StatusCode::OK },
+        )
         .await;
     }
     let recovered_in = back.elapsed();

@@ -12,7 +12,7 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use mailsink::{Message, MailSink, SinkConfig, SinkHandle};
+use mailsink::{MailSink, Message, SinkConfig, SinkHandle};
 use portal::domain::{EmailAddress, Password, PasswordHasher, SecretToken};
 use portal::store::{self, Store};
 use reqwest::StatusCode;
@@ -58,7 +58,9 @@ impl TestDatabase {
         let name = format!("portal_cluster_{}", store::new_id());
         let mut conn = sqlx::AnyConnection::connect(admin_url.as_str())
             .await
-            .unwrap_or_else(|e| panic!("cannot connect to PORTAL_TEST_DATABASE_URL ({admin}): {e}"));
+            .unwrap_or_else(|e| {
+                panic!("cannot connect to PORTAL_TEST_DATABASE_URL ({admin}): {e}")
+            });
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .execute(&mut conn)
             .await
@@ -151,7 +153,9 @@ pub struct Relay {
 impl Relay {
     /// Starts forwarding to `upstream`.
     pub async fn start(upstream: SocketAddr) -> Relay {
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await.expect("bind relay");
+        let listener = TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .expect("bind relay");
         let addr = listener.local_addr().expect("relay address");
         let (mode, rx) = watch::channel(RelayMode::Forward);
         let task = tokio::spawn(relay_loop(listener, upstream, rx));
@@ -435,7 +439,11 @@ fn banner_address(line: &str, public_url_set: bool) -> Option<SocketAddr> {
     };
     let rest = rest.trim();
     let rest = rest.strip_prefix("http://").unwrap_or(rest);
-    rest.split_whitespace().next()?.trim_end_matches('/').parse().ok()
+    rest.split_whitespace()
+        .next()?
+        .trim_end_matches('/')
+        .parse()
+        .ok()
 }
 
 /// Sums the samples of a Prometheus metric (optionally those with a label pair).
@@ -569,7 +577,11 @@ impl Cluster {
             ("PORTAL_DEMO_ACCOUNTS".into(), String::new()),
         ];
         env.extend(self.env.iter().cloned());
-        env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        env.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
         env
     }
 
@@ -646,7 +658,9 @@ impl Cluster {
         eventually(Duration::from_secs(60), "the outbox settles", || async {
             self.scalar("SELECT COUNT(*) FROM recovery_requests").await == 0
                 && self
-                    .scalar("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL")
+                    .scalar(
+                        "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL",
+                    )
                     .await
                     == 0
         })
@@ -661,15 +675,6 @@ impl Cluster {
                 .await
                 .expect("audit counts");
         rows.into_iter().collect()
-    }
-
-    /// The output of every running instance (for assertions on logs).
-    pub fn output(&self) -> String {
-        self.portals
-            .iter()
-            .map(Portal::output)
-            .collect::<Vec<_>>()
-            .join("\n")
     }
 }
 

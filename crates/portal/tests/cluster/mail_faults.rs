@@ -75,25 +75,21 @@ async fn smtp_down_gives_the_usual_answer_and_the_email_arrives_when_it_returns(
     assert_eq!(answer, usual, "the same answer with the relay down");
 
     // Delivery fails and is retried later, not in a hot loop.
-    let (attempts, next_attempt_at, ..) = wait_for_row(
-        &cluster,
-        during,
-        "a first delivery attempt failed",
-        |r| r.0 >= 1 && r.6.is_some(),
-    )
-    .await;
+    let (attempts, next_attempt_at, ..) =
+        wait_for_row(&cluster, during, "a first delivery attempt failed", |r| {
+            r.0 >= 1 && r.6.is_some()
+        })
+        .await;
     assert!(attempts >= 1);
     assert!(
         next_attempt_at > unix_now() - 1,
         "the retry is scheduled later"
     );
-    let (_, second_retry_at, ..) = wait_for_row(
-        &cluster,
-        during,
-        "a second delivery attempt failed",
-        |r| r.0 >= 2,
-    )
-    .await;
+    let (_, second_retry_at, ..) =
+        wait_for_row(&cluster, during, "a second delivery attempt failed", |r| {
+            r.0 >= 2
+        })
+        .await;
     assert!(
         second_retry_at - next_attempt_at >= 3,
         "the second wait ({}s after the first retry) is longer than the first",
@@ -109,7 +105,10 @@ async fn smtp_down_gives_the_usual_answer_and_the_email_arrives_when_it_returns(
     cluster.smtp.set(RelayMode::Forward);
     let back = Instant::now();
     cluster.email(during, RECOVERY_SUBJECT).await;
-    eprintln!("email delivered {:?} after the relay came back", back.elapsed());
+    eprintln!(
+        "email delivered {:?} after the relay came back",
+        back.elapsed()
+    );
     cluster.outbox_settled().await;
     assert_eq!(cluster.emails(during, RECOVERY_SUBJECT).await.len(), 1);
     assert_eq!(cluster.emails(before, RECOVERY_SUBJECT).await.len(), 1);
@@ -219,7 +218,10 @@ async fn a_claim_left_by_a_killed_instance_is_taken_over_after_the_claim_timeout
     cluster.portals.push(b);
     let started = Instant::now();
     cluster.email(stuck, RECOVERY_SUBJECT).await;
-    eprintln!("claim taken over and email delivered after {:?}", started.elapsed());
+    eprintln!(
+        "claim taken over and email delivered after {:?}",
+        started.elapsed()
+    );
     cluster.outbox_settled().await;
     let (_, _, taken_by, _, sent_at, ..) = outbox_row(&cluster, stuck).await.unwrap();
     assert_ne!(taken_by.as_deref(), Some(dead_worker.as_str()));

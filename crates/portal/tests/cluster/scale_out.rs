@@ -24,7 +24,9 @@ async fn three_instances_send_exactly_one_recovery_email_per_request_for_a_known
         .env("PORTAL_RECOVERY_PER_IP_PER_HOUR", "1000000")
         .start()
         .await;
-    let known: Vec<String> = (0..300).map(|i| format!("known-{i}@cluster.test")).collect();
+    let known: Vec<String> = (0..300)
+        .map(|i| format!("known-{i}@cluster.test"))
+        .collect();
     let unknown: Vec<String> = (0..700)
         .map(|i| format!("unknown-{i}@cluster.test"))
         .collect();
@@ -241,10 +243,7 @@ async fn two_concurrent_completions_of_one_token_on_two_instances_let_exactly_on
         assert_eq!(problem["code"], "invalid_token");
 
         // The winner's password is the one in force, and the change was notified once.
-        assert_eq!(
-            b.log_in(email, winner).await.status(),
-            StatusCode::CREATED
-        );
+        assert_eq!(b.log_in(email, winner).await.status(), StatusCode::CREATED);
         let other = if winner == &pw_a { &pw_b } else { &pw_a };
         assert_eq!(
             a.log_in(email, other).await.status(),
@@ -258,9 +257,7 @@ async fn two_concurrent_completions_of_one_token_on_two_instances_let_exactly_on
     }
     assert_eq!(
         cluster
-            .scalar(
-                "SELECT COUNT(*) FROM audit_events WHERE event = 'recovery_completed'"
-            )
+            .scalar("SELECT COUNT(*) FROM audit_events WHERE event = 'recovery_completed'")
             .await,
         5
     );
