@@ -52,6 +52,11 @@ pub struct Config {
     #[arg(long, env = "PORTAL_DATABASE_MAX_CONNECTIONS")]
     pub database_max_connections: Option<u32>,
 
+    /// How long a request waits for a database connection before it is answered 503
+    /// (database unreachable, or every connection busy). `/readyz` fails after as long.
+    #[arg(long, env = "PORTAL_DATABASE_ACQUIRE_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub database_acquire_timeout: Duration,
+
     /// SMTP relay for outgoing mail, e.g. smtp://127.0.0.1:2525 or
     /// smtps://user:pass@mail.example.com. Unset: start the embedded mail sink.
     #[arg(long, env = "PORTAL_SMTP_URL", hide_env_values = true)]
@@ -139,6 +144,12 @@ pub struct Config {
     #[arg(long, env = "PORTAL_MAIL_MAX_ATTEMPTS", default_value_t = 12)]
     pub mail_max_attempts: u32,
 
+    /// How long an instance's claim on an email lasts. A claim not finished by then (the
+    /// instance died mid-delivery) is taken over by another instance. SMTP timeouts are
+    /// kept to a quarter of it, so that a live instance finishes before its claim ends.
+    #[arg(long, env = "PORTAL_MAIL_CLAIM_TIMEOUT", default_value = "2m", value_parser = parse_duration)]
+    pub mail_claim_timeout: Duration,
+
     /// Demo accounts to create at start (JSON list of {email, password}); empty = none.
     #[arg(
         long,
@@ -165,6 +176,7 @@ impl Config {
             public_url: None,
             database_url: database_url.into(),
             database_max_connections: None,
+            database_acquire_timeout: Duration::from_secs(10),
             smtp_url: None,
             sink_smtp: any,
             sink_http: any,
@@ -184,6 +196,7 @@ impl Config {
             login_failures_per_ip: 100,
             token_guesses_per_ip: 30,
             mail_max_attempts: 12,
+            mail_claim_timeout: Duration::from_secs(120),
             demo_accounts: None,
         }
     }
@@ -285,8 +298,24 @@ impl Config {
                 ));
             }
         }
+        if self.mail_claim_timeout < Duration::from_secs(4)
+            || self.mail_claim_timeout > Duration::from_secs(3600)
+        {
+            return bad(format!(
+                "PORTAL_MAIL_CLAIM_TIMEOUT must be between 4s and 1h, got {}",
+                humantime::format_duration(self.mail_claim_timeout)
+            ));
+        }
         if self.max_concurrent_hashes == Some(0) {
             return bad("PORTAL_MAX_CONCURRENT_HASHES must be at least 1".into());
+        }
+        if self.database_acquire_timeout < Duration::from_secs(1)
+            || self.database_acquire_timeout > Duration::from_secs(300)
+        {
+            return bad(format!(
+                "PORTAL_DATABASE_ACQUIRE_TIMEOUT must be between 1s and 5m, got {}",
+                humantime::format_duration(self.database_acquire_timeout)
+            ));
         }
         if self.database_max_connections == Some(0) {
             return bad("PORTAL_DATABASE_MAX_CONNECTIONS must be at least 1".into());
@@ -365,6 +394,20 @@ mod tests {
                 .to_string()
                 .contains("PORTAL_SMTP_URL")
         );
+    }
+
+    #[test]
+    fn scale_out_timeouts_are_checked_naming_the_setting() {
+        let mut c = Config::for_tests("sqlite://x.db");
+        c.mail_claim_timeout = Duration::from_secs(1);
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.contains("PORTAL_MAIL_CLAIM_TIMEOUT"), "{e}");
+        let mut c = Config::for_tests("sqlite://x.db");
+        c.database_acquire_timeout = Duration::ZERO;
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.contains("PORTAL_DATABASE_ACQUIRE_TIMEOUT"), "{e}");
+        let c = Config::try_parse_from(["portal", "--mail-claim-timeout", "5s"]).unwrap();
+        assert_eq!(c.mail_claim_timeout, Duration::from_secs(5));
     }
 
     #[test]

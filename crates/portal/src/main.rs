@@ -24,6 +24,7 @@ async fn main() -> ExitCode {
     };
     println!();
     println!("  Portal        {}", app.base_url());
+    println!("  Listening     {}", app.local_addr());
     if let Some(sink) = app.sink() {
         println!(
             "  Mail sink UI  {}  (SMTP {})",

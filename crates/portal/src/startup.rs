@@ -64,13 +64,19 @@ impl Application {
                 Some(Arc::new(handle))
             }
         };
+        let smtp_timeout = crate::mail::worker::smtp_timeout(config.mail_claim_timeout);
         let mailer = match (&config.smtp_url, &sink) {
-            (Some(url), _) => Mailer::from_url(url, &config.mail_from)?,
-            (None, Some(s)) => Mailer::local(s.smtp_addr(), &config.mail_from)?,
+            (Some(url), _) => Mailer::from_url(url, &config.mail_from, smtp_timeout)?,
+            (None, Some(s)) => Mailer::local(s.smtp_addr(), &config.mail_from, smtp_timeout)?,
             (None, None) => anyhow::bail!("no SMTP relay and no embedded sink"),
         };
 
-        let store = Store::connect(&config.database_url, config.database_max_connections).await?;
+        let store = Store::connect_with(
+            &config.database_url,
+            config.database_max_connections,
+            config.database_acquire_timeout,
+        )
+        .await?;
 
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
@@ -127,6 +133,7 @@ impl Application {
             mailer,
             wake,
             config.mail_max_attempts,
+            config.mail_claim_timeout,
         );
         let state = web::AppState {
             accounts: accounts.clone(),

@@ -17,8 +17,6 @@ use crate::accounts::Accounts;
 use crate::clock::{Clock, SystemClock};
 use crate::store::{self, OutboxRow, Store};
 
-/// How long a claim lasts before another worker may take the row over.
-const LEASE_SECS: i64 = 120;
 /// How often expired sessions, tokens, rate-limit windows and old outbox rows are
 /// deleted.
 const PURGE_EVERY_SECS: i64 = 600;
@@ -33,11 +31,12 @@ pub struct Mailer {
 }
 
 impl Mailer {
-    /// A client for `smtp://host:port` / `smtps://user:pass@host` URLs.
-    pub fn from_url(url: &str, from: &str) -> anyhow::Result<Self> {
+    /// A client for `smtp://host:port` / `smtps://user:pass@host` URLs; `timeout`
+    /// bounds each network operation (see [`smtp_timeout`]).
+    pub fn from_url(url: &str, from: &str, timeout: Duration) -> anyhow::Result<Self> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .context("Failed to use PORTAL_SMTP_URL")?
-            .timeout(Some(Duration::from_secs(20)))
+            .timeout(Some(timeout))
             .pool_config(Self::pool())
             .build();
         Ok(Self {
@@ -47,11 +46,15 @@ impl Mailer {
     }
 
     /// A plain-text client for a local sink (no TLS, no authentication).
-    pub fn local(addr: std::net::SocketAddr, from: &str) -> anyhow::Result<Self> {
+    pub fn local(
+        addr: std::net::SocketAddr,
+        from: &str,
+        timeout: Duration,
+    ) -> anyhow::Result<Self> {
         let transport =
             AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(addr.ip().to_string())
                 .port(addr.port())
-                .timeout(Some(Duration::from_secs(20)))
+                .timeout(Some(timeout))
                 .pool_config(Self::pool())
                 .build();
         Ok(Self {
@@ -106,13 +109,15 @@ pub struct DeliveryWorker {
     mailer: Mailer,
     wake: Arc<Notify>,
     max_attempts: u32,
+    lease_secs: i64,
     id: String,
 }
 
 impl DeliveryWorker {
     /// A worker; `wake` is notified whenever something is written to the outbox or the
     /// recovery queue. `clock` is the domain clock (expiry, purging); delivery retries and
-    /// claim leases use the wall clock.
+    /// claim leases use the wall clock. A claim lasts `claim_timeout`: another instance
+    /// takes an unfinished one over after that.
     pub fn new(
         accounts: Accounts,
         store: Store,
@@ -120,6 +125,7 @@ impl DeliveryWorker {
         mailer: Mailer,
         wake: Arc<Notify>,
         max_attempts: u32,
+        claim_timeout: Duration,
     ) -> Self {
         Self {
             accounts,
@@ -128,6 +134,9 @@ impl DeliveryWorker {
             mailer,
             wake,
             max_attempts: max_attempts.max(1),
+            lease_secs: i64::try_from(claim_timeout.as_secs())
+                .unwrap_or(i64::MAX / 4)
+                .max(1),
             id: store::new_id(),
         }
     }
@@ -178,10 +187,18 @@ impl DeliveryWorker {
     async fn deliver_due(&self) -> anyhow::Result<usize> {
         // Delivery runs on the wall clock, not the injected one: retries and claim leases
         // are about real SMTP servers, and a test's frozen clock must not hold mail back.
-        let now = SystemClock.unix();
-        let rows = store::claim_outbox(self.store.pool(), &self.id, now, LEASE_SECS, 10).await?;
+        let claimed_at = SystemClock.unix();
+        let rows =
+            store::claim_outbox(self.store.pool(), &self.id, claimed_at, self.lease_secs, 10)
+                .await?;
         let n = rows.len();
         for row in rows {
+            // Past half the claim, stop: a send could outlast the claim and another
+            // instance would send the same email. The rest is claimed again when the
+            // claim ends.
+            if SystemClock.unix() - claimed_at >= self.lease_secs / 2 {
+                break;
+            }
             let result = self.mailer.send(&row).await;
             let now = SystemClock.unix();
             match result {
@@ -216,6 +233,14 @@ impl DeliveryWorker {
     }
 }
 
+/// The SMTP timeout (per network operation) for a claim timeout: a quarter of it, at
+/// most 20 s, so that a live worker is done with an email long before its claim ends.
+pub fn smtp_timeout(claim_timeout: Duration) -> Duration {
+    (claim_timeout / 4)
+        .min(Duration::from_secs(20))
+        .max(Duration::from_secs(1))
+}
+
 /// Seconds to wait before attempt `attempts + 1`: 2 s doubling, at most one hour.
 pub fn backoff(attempts: i64) -> i64 {
     let exp = u32::try_from(attempts.clamp(0, 20)).unwrap_or(20);
@@ -224,7 +249,7 @@ pub fn backoff(attempts: i64) -> i64 {
 
 #[cfg(test)]
 mod tests {
-    use super::backoff;
+    use super::*;
 
     #[test]
     fn backoff_doubles_up_to_an_hour() {
@@ -233,5 +258,14 @@ mod tests {
         assert_eq!(backoff(3), 8);
         assert_eq!(backoff(15), 3600);
         assert_eq!(backoff(1000), 3600);
+    }
+
+    #[test]
+    fn smtp_timeout_stays_well_inside_the_claim() {
+        assert_eq!(
+            smtp_timeout(Duration::from_secs(120)),
+            Duration::from_secs(20)
+        );
+        assert_eq!(smtp_timeout(Duration::from_secs(8)), Duration::from_secs(2));
     }
 }

@@ -32,6 +32,9 @@ pub struct Store {
     backend: Backend,
 }
 
+/// How long [`Store::connect`] lets an operation wait for a connection.
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// An open transaction.
 pub type Tx = Transaction<'static, Any>;
 
@@ -42,8 +45,18 @@ pub fn new_id() -> String {
 
 impl Store {
     /// Connects (creating the SQLite file and its directory if needed) and applies the
-    /// migrations.
+    /// migrations; waits at most [`DEFAULT_ACQUIRE_TIMEOUT`] for a connection.
     pub async fn connect(url: &str, max_connections: Option<u32>) -> anyhow::Result<Store> {
+        Self::connect_with(url, max_connections, DEFAULT_ACQUIRE_TIMEOUT).await
+    }
+
+    /// Like [`Store::connect`], waiting at most `acquire_timeout` for a connection: past
+    /// it, the operation fails with a pool timeout (the HTTP layer answers 503).
+    pub async fn connect_with(
+        url: &str,
+        max_connections: Option<u32>,
+        acquire_timeout: Duration,
+    ) -> anyhow::Result<Store> {
         sqlx::any::install_default_drivers();
         let (backend, url) = if url.starts_with("sqlite:") {
             (Backend::Sqlite, prepare_sqlite_url(url)?)
@@ -60,7 +73,7 @@ impl Store {
         });
         let pool = AnyPoolOptions::new()
             .max_connections(max)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(acquire_timeout)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -644,6 +657,14 @@ pub async fn outbox_failed<'e>(
 /// Emails not yet delivered (pending or being retried).
 pub async fn outbox_pending_count<'e>(db: impl AnyExecutor<'e>) -> sqlx::Result<i64> {
     sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL")
+        .fetch_one(db)
+        .await?
+        .try_get("n")
+}
+
+/// Emails given up on (kept in the outbox with their last error).
+pub async fn outbox_failed_count<'e>(db: impl AnyExecutor<'e>) -> sqlx::Result<i64> {
+    sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE failed_at IS NOT NULL")
         .fetch_one(db)
         .await?
         .try_get("n")

@@ -91,8 +91,14 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 async fn metrics_text(State(state): State<AppState>) -> Response {
-    if let Ok(n) = crate::store::outbox_pending_count(state.accounts.store().pool()).await {
+    // Read from the database, so every instance shows the whole outbox (the counters
+    // are per process and start at zero on restart).
+    let pool = state.accounts.store().pool();
+    if let Ok(n) = crate::store::outbox_pending_count(pool).await {
         metrics::gauge!("portal_outbox_pending").set(n as f64);
+    }
+    if let Ok(n) = crate::store::outbox_failed_count(pool).await {
+        metrics::gauge!("portal_outbox_failed").set(n as f64);
     }
     let body = state
         .metrics

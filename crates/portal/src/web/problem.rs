@@ -101,25 +101,33 @@ impl From<AccountsError> for Problem {
 }
 
 /// Whether an internal error means "the database cannot be reached right now" (503,
-/// worth retrying) rather than a bug (500).
+/// worth retrying) rather than a bug (500): no connection could be had or kept (pool
+/// timeout, I/O, TLS, a connection cut while the server was answering), or the server
+/// refused to serve (SQLSTATE classes 08 "connection exception" and 53 "insufficient
+/// resources", and 57P "operator intervention": shutting down, cannot connect now).
 pub fn is_unavailable(err: &anyhow::Error) -> bool {
-    let unavailable = |e: Option<&sqlx::Error>| {
-        matches!(
-            e,
-            Some(
-                sqlx::Error::PoolTimedOut
-                    | sqlx::Error::PoolClosed
-                    | sqlx::Error::Io(_)
-                    | sqlx::Error::Tls(_)
-                    | sqlx::Error::WorkerCrashed
-            )
-        )
-    };
     // anyhow downcasts through its own context layers; `chain` covers foreign sources.
-    unavailable(err.downcast_ref::<sqlx::Error>())
+    err.downcast_ref::<sqlx::Error>().is_some_and(unavailable)
         || err
             .chain()
-            .any(|cause| unavailable(cause.downcast_ref::<sqlx::Error>()))
+            .filter_map(|cause| cause.downcast_ref::<sqlx::Error>())
+            .any(unavailable)
+}
+
+fn unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed
+        // A connection cut mid-answer reads as garbage ("unexpected response").
+        | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08") || code.starts_with("53") || code.starts_with("57P")
+        }),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -130,7 +138,11 @@ mod tests {
     fn pool_errors_mean_unavailable() {
         let e = AccountsError::from(sqlx::Error::PoolClosed);
         assert_eq!(Problem::from(e).status, 503);
+        let e = AccountsError::from(sqlx::Error::Protocol("unexpected response".into()));
+        assert_eq!(Problem::from(e).status, 503);
         let e = AccountsError::Internal(anyhow::anyhow!("a bug"));
+        assert_eq!(Problem::from(e).status, 500);
+        let e = AccountsError::from(sqlx::Error::RowNotFound);
         assert_eq!(Problem::from(e).status, 500);
     }
 }

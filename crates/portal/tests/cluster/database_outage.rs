@@ -134,3 +134,56 @@ async fn an_unreachable_database_gives_503_fails_readyz_writes_nothing_and_recov
         "outage answers within {answered_within:?}; ready again {recovered_in:?} after the database returned"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: cargo xtask ci runs it"]
+async fn a_database_that_stops_answering_gives_503_after_the_acquire_timeout_and_recovers() {
+    let cluster = Cluster::options()
+        .instances(1)
+        .database_relay()
+        .env("PORTAL_DATABASE_ACQUIRE_TIMEOUT", "2s")
+        .start()
+        .await;
+    let relay = cluster.database_relay.as_ref().unwrap();
+    let email = "partition@cluster.test";
+    cluster.seed_accounts(&[email.to_owned()]).await;
+    let a = cluster.portal(0);
+    assert_eq!(a.request_recovery(email).await.0, StatusCode::ACCEPTED);
+    cluster.email(email, RECOVERY_SUBJECT).await;
+    cluster.outbox_settled().await;
+    let before = snapshot(&cluster).await;
+
+    // A network partition: nothing is refused, nothing answers.
+    relay.set(RelayMode::Stall);
+    let stalled = Instant::now();
+    assert_unavailable(
+        "recovery request",
+        a.post_json("/api/v1/password-recovery", json!({ "email": email }))
+            .await,
+    )
+    .await;
+    assert_unavailable("log-in", a.log_in(email, PASSWORD).await).await;
+    assert_eq!(
+        a.get("/readyz").await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    let answered_within = stalled.elapsed();
+    assert!(
+        answered_within < Duration::from_secs(20),
+        "three answers bounded by the 2 s acquire timeout came in {answered_within:?}"
+    );
+
+    relay.set(RelayMode::Forward);
+    eventually(
+        Duration::from_secs(30),
+        "/readyz succeeds again",
+        || async { a.get("/readyz").await.status() == StatusCode::OK },
+    )
+    .await;
+    assert_eq!(snapshot(&cluster).await, before, "nothing was written");
+    assert_eq!(
+        a.log_in(email, PASSWORD).await.status(),
+        StatusCode::CREATED
+    );
+    eprintln!("partition answers (3 requests) within {answered_within:?}");
+}

@@ -22,6 +22,8 @@ use tokio::process::{Child, Command};
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
+/// The public URL every instance is given (the load balancer's, in production).
+pub const PUBLIC_URL: &str = "http://portal.cluster.test";
 /// How long a test waits for an email that should arrive.
 pub const MAIL_TIMEOUT: Duration = Duration::from_secs(60);
 /// A password that passes the policy.
@@ -137,8 +139,9 @@ pub enum RelayMode {
     Forward,
     /// Cut every open connection and close new ones at once ("the server is down").
     Cut,
-    /// Accept connections and never answer ("the server hangs"); held connections are
-    /// closed when the mode changes.
+    /// Accept connections and never answer, and stop moving bytes on open ones, as in a
+    /// network partition ("the server hangs"); held connections are closed when the mode
+    /// changes.
     Stall,
 }
 
@@ -198,8 +201,12 @@ async fn relay_loop(listener: TcpListener, upstream: SocketAddr, rx: watch::Rece
                         return;
                     };
                     tokio::select! {
-                        _ = copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = copy_bidirectional(&mut inbound, &mut outbound) => return,
                         _ = rx.wait_for(|m| *m != RelayMode::Forward) => {}
+                    }
+                    // Stalled: both ends stay open, nothing moves, until the next change.
+                    if *rx.borrow() == RelayMode::Stall {
+                        let _ = rx.wait_for(|m| *m != RelayMode::Stall).await;
                     }
                 });
             }
@@ -498,11 +505,10 @@ impl ClusterOptions {
     }
 
     /// Creates the database, the sink and its relay, and starts the instances.
+    /// Creates the database, the sink and its relay, and starts the instances all at
+    /// once on the empty database (they race to migrate it, as a rolling deploy would).
     pub async fn start(self) -> Cluster {
         let db = TestDatabase::create().await;
-        let store = Store::connect(&db.url(), Some(5))
-            .await
-            .expect("connect to the test database");
         let database_relay = if self.database_relay {
             Some(Relay::start(db.server_addr().await).await)
         } else {
@@ -515,22 +521,55 @@ impl ClusterOptions {
         .await
         .expect("start the sink");
         let smtp = Relay::start(sink.smtp_addr()).await;
-        let mut cluster = Cluster {
-            portals: Vec::new(),
+        let env = instance_env(&db, database_relay.as_ref(), &smtp, &self.env);
+        let portals = futures::future::join_all((0..self.instances).map(|i| {
+            let env = &env;
+            async move { Portal::start(&instance_name(i), env).await }
+        }))
+        .await;
+        let store = Store::connect(&db.url(), Some(5))
+            .await
+            .expect("connect to the test database");
+        Cluster {
+            portals,
             smtp,
             database_relay,
             sink,
             store,
             env: self.env,
-            started: 0,
+            started: self.instances,
             db,
-        };
-        for _ in 0..self.instances {
-            let p = cluster.start_portal(&[]).await;
-            cluster.portals.push(p);
         }
-        cluster
     }
+}
+
+/// `a`, `b`, ... for the output.
+fn instance_name(i: usize) -> String {
+    ((b'a' + (i % 26) as u8) as char).to_string()
+}
+
+/// The environment of an instance: its database (through the relay if there is one),
+/// the SMTP relay, the shared public URL, no demo accounts, plus the test's settings.
+fn instance_env(
+    db: &TestDatabase,
+    database_relay: Option<&Relay>,
+    smtp: &Relay,
+    extra: &[(String, String)],
+) -> Vec<(String, String)> {
+    let database_url = match database_relay {
+        Some(relay) => db.url_via(relay.addr()),
+        None => db.url(),
+    };
+    let mut env: Vec<(String, String)> = vec![
+        ("PORTAL_LISTEN".into(), "127.0.0.1:0".into()),
+        ("PORTAL_DATABASE_URL".into(), database_url),
+        ("PORTAL_SMTP_URL".into(), format!("smtp://{}", smtp.addr())),
+        ("PORTAL_DEMO_ACCOUNTS".into(), String::new()),
+        // One public URL for all, as behind a load balancer: the base of every link.
+        ("PORTAL_PUBLIC_URL".into(), PUBLIC_URL.into()),
+    ];
+    env.extend(extra.iter().cloned());
+    env
 }
 
 /// Portals on one database and one sink. Fields drop in order: processes first, the
@@ -561,35 +600,17 @@ impl Cluster {
         }
     }
 
-    /// The environment every instance gets (plus `extra`).
-    pub fn portal_env(&self, extra: &[(&str, &str)]) -> Vec<(String, String)> {
-        let database_url = match &self.database_relay {
-            Some(relay) => self.db.url_via(relay.addr()),
-            None => self.db.url(),
-        };
-        let mut env: Vec<(String, String)> = vec![
-            ("PORTAL_LISTEN".into(), "127.0.0.1:0".into()),
-            ("PORTAL_DATABASE_URL".into(), database_url),
-            (
-                "PORTAL_SMTP_URL".into(),
-                format!("smtp://{}", self.smtp.addr()),
-            ),
-            ("PORTAL_DEMO_ACCOUNTS".into(), String::new()),
-        ];
-        env.extend(self.env.iter().cloned());
-        env.extend(
-            extra
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-        );
-        env
-    }
-
-    /// Starts one more instance (not added to `portals`), with `extra` settings.
-    pub async fn start_portal(&mut self, extra: &[(&str, &str)]) -> Portal {
-        let name = ((b'a' + (self.started % 26) as u8) as char).to_string();
+    /// Starts one more instance with the cluster's settings (not added to `portals`).
+    pub async fn start_portal(&mut self) -> Portal {
+        let name = instance_name(self.started);
         self.started += 1;
-        Portal::start(&name, &self.portal_env(extra)).await
+        let env = instance_env(
+            &self.db,
+            self.database_relay.as_ref(),
+            &self.smtp,
+            &self.env,
+        );
+        Portal::start(&name, &env).await
     }
 
     /// Instance `i`.

@@ -69,6 +69,9 @@ async fn smtp_down_gives_the_usual_answer_and_the_email_arrives_when_it_returns(
     let usual = a.request_recovery(before).await;
     assert_eq!(usual.0, StatusCode::ACCEPTED);
     cluster.email(before, RECOVERY_SUBJECT).await;
+    // The sink stores a message before it answers 250: wait until the sender has the
+    // answer and marked the email sent, or the cut would make it send again.
+    cluster.outbox_settled().await;
 
     cluster.smtp.set(RelayMode::Cut);
     let answer = b.request_recovery(during).await;
@@ -151,6 +154,8 @@ async fn an_email_that_keeps_failing_is_marked_failed_logged_and_counted() {
             .await,
         1.0
     );
+    // The gauge is read from the database: any instance, even a restarted one, shows it.
+    assert_eq!(a.metric("portal_outbox_failed", None).await, 1.0);
     eventually(Duration::from_secs(5), "the failure is logged", || async {
         a.output().contains("email delivery failed for good")
     })
@@ -179,7 +184,7 @@ async fn an_email_accepted_before_a_sigkill_is_delivered_after_a_restart() {
     a.kill().await;
 
     cluster.smtp.set(RelayMode::Forward);
-    let restarted = cluster.start_portal(&[]).await;
+    let restarted = cluster.start_portal().await;
     cluster.portals.push(restarted);
     cluster.email(waiting, RECOVERY_SUBJECT).await;
     cluster.email(queued, RECOVERY_SUBJECT).await;
@@ -202,19 +207,18 @@ async fn a_claim_left_by_a_killed_instance_is_taken_over_after_the_claim_timeout
     // The relay accepts and never answers: instance a claims the email and hangs in the
     // SMTP greeting, holding the claim, when it is killed.
     cluster.smtp.set(RelayMode::Stall);
-    let a = cluster.start_portal(&[]).await;
+    let a = cluster.start_portal().await;
     assert_eq!(a.request_recovery(stuck).await.0, StatusCode::ACCEPTED);
-    let (attempts, _, claimed_by, claimed_until, ..) =
+    let (_, _, claimed_by, claimed_until, ..) =
         wait_for_row(&cluster, stuck, "instance a claims the email", |r| {
             r.2.is_some() && r.3.is_some_and(|until| until >= unix_now())
         })
         .await;
-    assert_eq!(attempts, 0, "the first attempt is still under way");
     let (dead_worker, lease_end) = (claimed_by.unwrap(), claimed_until.unwrap());
     a.kill().await;
 
     cluster.smtp.set(RelayMode::Forward);
-    let b = cluster.start_portal(&[]).await;
+    let b = cluster.start_portal().await;
     cluster.portals.push(b);
     let started = Instant::now();
     cluster.email(stuck, RECOVERY_SUBJECT).await;
