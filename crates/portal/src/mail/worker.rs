@@ -26,22 +26,57 @@ const POLL: Duration = Duration::from_secs(1);
 /// An SMTP client plus the sender address.
 #[derive(Clone)]
 pub struct Mailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    transport: Transport,
     from: Mailbox,
+}
+
+/// How emails reach the relay.
+#[derive(Clone)]
+enum Transport {
+    /// lettre's pooled transport: for relays that need TLS or authentication.
+    Pooled(AsyncSmtpTransport<Tokio1Executor>),
+    /// A plain connection per batch of one email with `TCP_NODELAY` set: lettre writes a
+    /// body and its final `.` in two writes, and on a pooled socket without `NODELAY`
+    /// the second waits for the relay's delayed ACK (about 40 ms per email). Used for
+    /// the embedded sink and for plain `smtp://host:port` relays.
+    Direct {
+        host: String,
+        port: u16,
+        timeout: Duration,
+    },
 }
 
 impl Mailer {
     /// A client for `smtp://host:port` / `smtps://user:pass@host` URLs; `timeout`
     /// bounds each network operation (see [`smtp_timeout`]).
     pub fn from_url(url: &str, from: &str, timeout: Duration) -> anyhow::Result<Self> {
+        let from = from.parse().context("Failed to parse PORTAL_MAIL_FROM")?;
+        let parsed = url::Url::parse(url).context("Failed to use PORTAL_SMTP_URL")?;
+        let plain = parsed.scheme() == "smtp"
+            && parsed.username().is_empty()
+            && parsed.password().is_none()
+            && parsed.query().is_none();
+        if plain && let Some(host) = parsed.host_str() {
+            return Ok(Self {
+                transport: Transport::Direct {
+                    host: host
+                        .trim_start_matches('[')
+                        .trim_end_matches(']')
+                        .to_owned(),
+                    port: parsed.port().unwrap_or(25),
+                    timeout,
+                },
+                from,
+            });
+        }
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .context("Failed to use PORTAL_SMTP_URL")?
             .timeout(Some(timeout))
             .pool_config(Self::pool())
             .build();
         Ok(Self {
-            transport,
-            from: from.parse().context("Failed to parse PORTAL_MAIL_FROM")?,
+            transport: Transport::Pooled(transport),
+            from,
         })
     }
 
@@ -51,21 +86,19 @@ impl Mailer {
         from: &str,
         timeout: Duration,
     ) -> anyhow::Result<Self> {
-        let transport =
-            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(addr.ip().to_string())
-                .port(addr.port())
-                .timeout(Some(timeout))
-                .pool_config(Self::pool())
-                .build();
         Ok(Self {
-            transport,
+            transport: Transport::Direct {
+                host: addr.ip().to_string(),
+                port: addr.port(),
+                timeout,
+            },
             from: from.parse().context("Failed to parse PORTAL_MAIL_FROM")?,
         })
     }
 
     fn pool() -> PoolConfig {
-        // Few, short-lived connections: some SMTP servers (the embedded sink among them)
-        // give each connection a thread for its whole life.
+        // Few, short-lived connections: some SMTP servers give each connection a thread
+        // for its whole life.
         PoolConfig::new()
             .min_idle(0)
             .max_size(2)
@@ -87,11 +120,51 @@ impl Mailer {
                 row.html_body.clone(),
             ))
             .map_err(|e| SendError::Permanent(format!("cannot build message: {e}")))?;
-        match self.transport.send(message).await {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
-            Err(e) => Err(SendError::Transient(e.to_string())),
+        match &self.transport {
+            Transport::Pooled(transport) => {
+                transport.send(message).await.map(|_| ()).map_err(classify)
+            }
+            Transport::Direct {
+                host,
+                port,
+                timeout,
+            } => tokio::time::timeout(*timeout, send_direct(host, *port, &message))
+                .await
+                .unwrap_or_else(|_| Err(SendError::Transient("SMTP relay timed out".into()))),
         }
+    }
+}
+
+/// One email over a fresh connection with `TCP_NODELAY` (see [`Transport::Direct`]).
+async fn send_direct(host: &str, port: u16, message: &Message) -> Result<(), SendError> {
+    use lettre::transport::smtp::client::AsyncSmtpConnection;
+    use lettre::transport::smtp::extension::ClientId;
+    let stream = tokio::net::TcpStream::connect((host, port))
+        .await
+        .map_err(|e| SendError::Transient(format!("cannot connect to the SMTP relay: {e}")))?;
+    stream
+        .set_nodelay(true)
+        .map_err(|e| SendError::Transient(format!("cannot set TCP_NODELAY: {e}")))?;
+    let mut conn =
+        AsyncSmtpConnection::connect_with_transport(Box::new(stream), &ClientId::default())
+            .await
+            .map_err(classify)?;
+    let sent = conn
+        .send(message.envelope(), &message.formatted())
+        .await
+        .map(|_| ())
+        .map_err(classify);
+    // The email is accepted (or refused) by now; a failed QUIT changes nothing.
+    let _ = conn.quit().await;
+    sent
+}
+
+/// A refusal the relay says is final is permanent; anything else is retried.
+fn classify(e: lettre::transport::smtp::Error) -> SendError {
+    if e.is_permanent() {
+        SendError::Permanent(e.to_string())
+    } else {
+        SendError::Transient(e.to_string())
     }
 }
 
