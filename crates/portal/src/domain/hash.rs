@@ -96,23 +96,33 @@ impl PasswordHasher {
         Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
     }
 
-    /// Hashes with a fresh random salt.
-    pub async fn hash(&self, password: &Password) -> Result<PasswordHash, HashError> {
-        let secret = SecretString::from(password.expose().to_owned());
-        let params = self.params.clone();
+    /// Runs `work` on a blocking thread once a hashing permit is free: Argon2 never runs
+    /// on the async workers, and at most `max_concurrent` hashes hold their memory.
+    async fn bounded<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> Result<T, HashError> + Send + 'static,
+    ) -> Result<T, HashError> {
         let _permit = self
             .permits
             .acquire()
             .await
             .map_err(|e| HashError::Join(e.to_string()))?;
-        tokio::task::spawn_blocking(move || {
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| HashError::Join(e.to_string()))?
+    }
+
+    /// Hashes with a fresh random salt.
+    pub async fn hash(&self, password: &Password) -> Result<PasswordHash, HashError> {
+        let secret = SecretString::from(password.expose().to_owned());
+        let params = self.params.clone();
+        self.bounded(move || {
             Self::argon2(params)
                 .hash_password(secret.expose_secret().as_bytes())
                 .map(|h| PasswordHash(h.to_string()))
                 .map_err(|e| HashError::Argon2(e.to_string()))
         })
         .await
-        .map_err(|e| HashError::Join(e.to_string()))?
     }
 
     /// Checks `password` against `stored`, or against the dummy hash when there is no
@@ -126,12 +136,7 @@ impl PasswordHasher {
         let phc = stored.unwrap_or(&self.dummy).0.clone();
         let secret = SecretString::from(password.expose().to_owned());
         let current = self.params.clone();
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|e| HashError::Join(e.to_string()))?;
-        tokio::task::spawn_blocking(move || {
+        self.bounded(move || {
             let parsed =
                 argon2::PasswordHash::new(&phc).map_err(|e| HashError::Invalid(e.to_string()))?;
             let ok = Self::argon2(current.clone())
@@ -151,7 +156,6 @@ impl PasswordHasher {
             })
         })
         .await
-        .map_err(|e| HashError::Join(e.to_string()))?
     }
 }
 
