@@ -644,30 +644,42 @@ async fn recover_page(
     }
     let forget = vec![recovery_cookie(&state, "", 0)];
     let Some(token) = cookies::get(&headers, cookies::RECOVERY) else {
-        return recovery_headers(invalid_link(
-            &state,
-            ("/forgot-password", "Ask for a new link"),
-            forget,
-        ));
+        return recovery_headers(dead_recovery_link(&state, forget));
     };
     let res = match state.accounts.check_recovery_token(&token, &ip).await {
-        Ok(account) => {
-            let ctx = Ctx::new(&state, &headers, "Choose a new password", false);
-            let page = RecoverPage {
-                chrome: ctx.chrome,
-                email: account.email,
-                error: None,
-                min_length: state.accounts.policy().min_length(),
-            };
-            render(StatusCode::OK, &page, ctx.set_cookies)
-        }
-        Err(AccountsError::InvalidToken) => {
-            invalid_link(&state, ("/forgot-password", "Ask for a new link"), forget)
-        }
+        Ok(account) => recover_form(&state, &headers, account.email, None, StatusCode::OK),
+        Err(AccountsError::InvalidToken) => dead_recovery_link(&state, forget),
         Err(AccountsError::TooManyAttempts) => too_many(&state),
         Err(e) => internal(&state, &e),
     };
     recovery_headers(res)
+}
+
+/// The "choose a new password" form, with the reason when the last try was refused.
+fn recover_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    email: String,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let ctx = Ctx::new(state, headers, "Choose a new password", false);
+    let page = RecoverPage {
+        chrome: ctx.chrome,
+        email,
+        error,
+        min_length: state.accounts.policy().min_length(),
+    };
+    render(status, &page, ctx.set_cookies)
+}
+
+/// A used, expired or unknown recovery link: offer a new one.
+fn dead_recovery_link(state: &AppState, set_cookies: Vec<HeaderValue>) -> Response {
+    invalid_link(
+        state,
+        ("/forgot-password", "Ask for a new link"),
+        set_cookies,
+    )
 }
 
 #[derive(Deserialize)]
@@ -690,11 +702,7 @@ async fn recover_submit(
     }
     let forget = vec![recovery_cookie(&state, "", 0)];
     let Some(token) = cookies::get(&headers, cookies::RECOVERY) else {
-        return recovery_headers(invalid_link(
-            &state,
-            ("/forgot-password", "Ask for a new link"),
-            forget,
-        ));
+        return recovery_headers(dead_recovery_link(&state, forget));
     };
     let res = match state
         .accounts
@@ -721,22 +729,19 @@ async fn recover_submit(
             )
         }
         Err(AccountsError::Rejected(r)) => {
-            let ctx = Ctx::new(&state, &headers, "Choose a new password", false);
             let email = match state.accounts.check_recovery_token(&token, &ip).await {
                 Ok(a) => a.email,
                 Err(_) => String::new(),
             };
-            let page = RecoverPage {
-                chrome: ctx.chrome,
+            recover_form(
+                &state,
+                &headers,
                 email,
-                error: Some(r.to_string()),
-                min_length: state.accounts.policy().min_length(),
-            };
-            render(StatusCode::UNPROCESSABLE_ENTITY, &page, ctx.set_cookies)
+                Some(r.to_string()),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
         }
-        Err(AccountsError::InvalidToken) => {
-            invalid_link(&state, ("/forgot-password", "Ask for a new link"), forget)
-        }
+        Err(AccountsError::InvalidToken) => dead_recovery_link(&state, forget),
         Err(AccountsError::TooManyAttempts) => too_many(&state),
         Err(e) => internal(&state, &e),
     };
