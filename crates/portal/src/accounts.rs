@@ -2,6 +2,7 @@
 //! log-in/out, password recovery and password change. Every rule of DESIGN.md §4 that is
 //! not about HTTP lives here, so both front ends get it.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,13 +14,16 @@ use crate::domain::{
     EmailAddress, EmailError, HashError, Password, PasswordHash, PasswordHasher, PasswordPolicy,
     PasswordRejection, SecretToken, Verification,
 };
+use crate::intake::RecoveryIntake;
 use crate::mail::templates::{self, EmailContext, RenderedEmail};
 use crate::store::{self, AccountRow, Store, TokenPurpose, Tx};
 
 /// Length of a rate-limit window for log-ins and token guesses.
 const SHORT_WINDOW: i64 = 15 * 60;
 /// Length of a rate-limit window for recovery requests.
-const HOUR: i64 = 3600;
+pub(crate) const HOUR: i64 = 3600;
+/// Recovery requests the delivery worker turns into emails per transaction.
+const RECOVERY_BATCH: i64 = 32;
 
 /// Why a use case did not go through. Each variant says what the user should see.
 #[derive(Debug, thiserror::Error)]
@@ -139,6 +143,20 @@ struct Inner {
     policy: PasswordPolicy,
     settings: Settings,
     wake_worker: Arc<Notify>,
+    intake: RecoveryIntake,
+}
+
+fn audit_event(
+    event: &'static str,
+    account_id: Option<String>,
+    client_ip: Option<String>,
+) -> store::AuditEvent {
+    store::AuditEvent {
+        event,
+        account_id,
+        client_ip,
+        detail: None,
+    }
 }
 
 fn secs(d: Duration) -> i64 {
@@ -162,14 +180,32 @@ fn words(d: Duration) -> String {
     }
 }
 
+/// The outbox row for a rendered email.
+fn outbox_email(to: &str, email: RenderedEmail, now: i64) -> store::NewEmail {
+    store::NewEmail {
+        kind: email.kind.to_owned(),
+        recipient: to.to_owned(),
+        subject: email.subject.to_owned(),
+        text_body: email.text,
+        html_body: email.html,
+        created_at: now,
+    }
+}
+
+/// How many of `n` hits just counted (window total now `hits`) fit under `limit`: the
+/// k-th of them is the `(hits - n + k)`-th of the window.
+pub(crate) fn within_limit(limit: i64, hits: i64, n: i64) -> usize {
+    usize::try_from((limit - (hits - n)).clamp(0, n)).unwrap_or(0)
+}
+
 /// Rate-limit buckets name accounts by a hash of the address, not the address.
-fn bucket(kind: &str, key: &str) -> String {
+pub(crate) fn bucket(kind: &str, key: &str) -> String {
     let digest = Sha256::digest(key.as_bytes());
     format!("{kind}:{}", hex::encode(&digest[..12]))
 }
 
 impl Accounts {
-    /// Wires the use cases.
+    /// Wires the use cases (and starts the recovery intake task on the current runtime).
     pub fn new(
         store: Store,
         clock: Arc<dyn Clock>,
@@ -178,6 +214,11 @@ impl Accounts {
         settings: Settings,
         wake_worker: Arc<Notify>,
     ) -> Self {
+        let intake = RecoveryIntake::start(
+            store.clone(),
+            settings.recovery_per_ip_per_hour,
+            wake_worker.clone(),
+        );
         Self {
             inner: Arc::new(Inner {
                 store,
@@ -186,6 +227,7 @@ impl Accounts {
                 policy,
                 settings,
                 wake_worker,
+                intake,
             }),
         }
     }
@@ -220,16 +262,7 @@ impl Accounts {
     }
 
     async fn enqueue(&self, tx: &mut Tx, to: &str, email: RenderedEmail, now: i64) -> Result<()> {
-        store::insert_outbox(
-            &mut **tx,
-            email.kind,
-            to,
-            email.subject,
-            &email.text,
-            &email.html,
-            now,
-        )
-        .await?;
+        store::insert_outbox(&mut **tx, &outbox_email(to, email, now)).await?;
         Ok(())
     }
 
@@ -247,7 +280,7 @@ impl Accounts {
         Ok(store::rate_limit_hit(self.inner.store.pool(), bucket, self.now(), window).await?)
     }
 
-    async fn audit(&self, event: &str, account: Option<&str>, ip: &str) -> Result<()> {
+    async fn audit(&self, event: &'static str, account: Option<&str>, ip: &str) -> Result<()> {
         store::audit(
             self.inner.store.pool(),
             self.now(),
@@ -509,116 +542,110 @@ impl Accounts {
     // ------------------------------------------------------------ recovery
 
     /// Accepts a recovery request. The answer and the work are the same for every
-    /// address: the request is queued (one insert) and the delivery worker turns it into
-    /// a token and an email, or into nothing. Past the per-client limit the request is
+    /// address: the request is queued and the delivery worker turns it into a token and
+    /// an email, or into nothing. Requests are written in groups (see [`crate::intake`]);
+    /// this returns once this one is committed. Past the per-client limit the request is
     /// dropped, still with the same answer.
     pub async fn request_recovery(&self, email: &str, ip: &str) -> Result<()> {
         let email = EmailAddress::parse(email)?;
-        let now = self.now();
-        // One transaction, one commit: this is the hot path of the recovery page.
-        let mut tx = self.inner.store.begin().await?;
-        let hits = store::rate_limit_hit(&mut *tx, &bucket("recovery-ip", ip), now, HOUR).await?;
-        if hits > i64::from(self.inner.settings.recovery_per_ip_per_hour) {
-            store::audit(
-                &mut *tx,
-                now,
-                "recovery_rate_limited_ip",
-                None,
-                Some(ip),
-                None,
-            )
-            .await?;
-        } else {
-            store::insert_recovery_request(&mut *tx, &email.lookup_key(), ip, now).await?;
-        }
-        tx.commit().await?;
-        self.wake();
-        Ok(())
+        let request = store::RecoveryRequest {
+            email_lookup: email.lookup_key(),
+            client_ip: ip.to_owned(),
+            requested_at: self.now(),
+        };
+        self.inner
+            .intake
+            .submit(request)
+            .await
+            .map_err(|e| AccountsError::Internal(anyhow::Error::new(e).context("database")))
     }
 
-    /// Turns queued recovery requests into tokens and emails (run by the worker). Each
-    /// request is taken off the queue in the transaction that writes its token and
-    /// email, so it is handled once even with several workers.
+    /// Turns queued recovery requests into tokens and emails (run by the worker); returns
+    /// how many requests it took. Up to [`RECOVERY_BATCH`] requests are handled in one
+    /// transaction with a fixed number of statements (take, look up, count, write), so a
+    /// flood costs the single SQLite writer little time per request. The requests are
+    /// taken off the queue in the transaction that writes their tokens and emails, so
+    /// each is handled once even with several workers.
     pub async fn process_recovery_requests(&self) -> Result<usize> {
-        let ids = store::pending_recovery_requests(self.inner.store.pool(), 50).await?;
-        let mut sent = 0;
-        for id in ids {
-            let now = self.now();
-            let mut tx = self.inner.store.begin().await?;
-            let Some((lookup, ip)) = store::take_recovery_request(&mut *tx, &id).await? else {
-                tx.rollback().await?;
-                continue;
-            };
-            match store::account_by_email(&mut *tx, &lookup).await? {
-                None => {
-                    store::audit(
-                        &mut *tx,
-                        now,
-                        "recovery_requested_unknown_address",
-                        None,
-                        Some(&ip),
-                        None,
-                    )
-                    .await?;
-                }
-                Some(account) => {
-                    let hits = store::rate_limit_hit(
-                        &mut *tx,
-                        &bucket("recovery-account", &account.id),
-                        now,
-                        HOUR,
-                    )
-                    .await?;
-                    if hits > i64::from(self.inner.settings.recovery_per_account_per_hour) {
-                        store::audit(
-                            &mut *tx,
-                            now,
-                            "recovery_rate_limited_account",
-                            Some(&account.id),
-                            Some(&ip),
-                            None,
-                        )
-                        .await?;
-                    } else {
-                        let token = SecretToken::generate()?;
-                        let ttl = self.inner.settings.recovery_ttl;
-                        store::insert_token(
-                            &mut *tx,
-                            &token.hash(),
-                            &account.id,
-                            TokenPurpose::Recovery,
-                            now,
-                            now + secs(ttl),
-                        )
-                        .await?;
-                        let link = format!(
-                            "{}/recover?token={}",
-                            self.inner.settings.public_base,
-                            token.expose()
-                        );
-                        let mail =
-                            templates::recovery(&self.email_context(&account.email, link, ttl))?;
-                        // The stored address, never the typed one.
-                        self.enqueue(&mut tx, &account.email, mail, now).await?;
-                        store::audit(
-                            &mut *tx,
-                            now,
-                            "recovery_requested",
-                            Some(&account.id),
-                            Some(&ip),
-                            None,
-                        )
-                        .await?;
-                        sent += 1;
-                    }
+        let started = std::time::Instant::now();
+        let mut tx = self.inner.store.begin().await?;
+        let requests = store::take_recovery_requests(&mut tx, RECOVERY_BATCH).await?;
+        if requests.is_empty() {
+            tx.rollback().await?;
+            return Ok(0);
+        }
+        let now = self.now();
+        let mut lookups: Vec<&str> = requests.iter().map(|r| r.email_lookup.as_str()).collect();
+        lookups.sort_unstable();
+        lookups.dedup();
+        let accounts: HashMap<String, AccountRow> = store::accounts_by_email(&mut *tx, &lookups)
+            .await?
+            .into_iter()
+            .collect();
+
+        // Each account's requests in this batch, counted against its hourly limit at once.
+        let mut asked: Vec<(String, i64)> = Vec::new();
+        for r in &requests {
+            if let Some(account) = accounts.get(&r.email_lookup) {
+                let key = bucket("recovery-account", &account.id);
+                match asked.iter_mut().find(|(b, _)| *b == key) {
+                    Some((_, n)) => *n += 1,
+                    None => asked.push((key, 1)),
                 }
             }
-            tx.commit().await?;
         }
-        if sent > 0 {
-            metrics::counter!("portal_recovery_emails_queued_total").increment(sent as u64);
+        let limit = i64::from(self.inner.settings.recovery_per_account_per_hour);
+        let mut allowance: HashMap<String, usize> = HashMap::new();
+        for (key, hits) in store::rate_limit_add_many(&mut *tx, &asked, now, HOUR).await? {
+            let n = asked.iter().find(|(b, _)| *b == key).map_or(0, |(_, n)| *n);
+            allowance.insert(key, within_limit(limit, hits, n));
         }
-        Ok(sent)
+
+        let ttl = self.inner.settings.recovery_ttl;
+        let (mut tokens, mut emails, mut events) = (Vec::new(), Vec::new(), Vec::new());
+        for r in &requests {
+            let ip = Some(r.client_ip.clone());
+            let Some(account) = accounts.get(&r.email_lookup) else {
+                events.push(audit_event("recovery_requested_unknown_address", None, ip));
+                continue;
+            };
+            let account_id = Some(account.id.clone());
+            let left = allowance
+                .get_mut(&bucket("recovery-account", &account.id))
+                .filter(|left| **left > 0);
+            let Some(left) = left else {
+                events.push(audit_event("recovery_rate_limited_account", account_id, ip));
+                continue;
+            };
+            *left -= 1;
+            let token = SecretToken::generate()?;
+            let link = format!(
+                "{}/recover?token={}",
+                self.inner.settings.public_base,
+                token.expose()
+            );
+            let mail = templates::recovery(&self.email_context(&account.email, link, ttl))?;
+            tokens.push(store::NewToken {
+                hash: token.hash(),
+                account_id: account.id.clone(),
+                purpose: TokenPurpose::Recovery,
+                created_at: now,
+                expires_at: now + secs(ttl),
+            });
+            // The stored address, never the typed one.
+            emails.push(outbox_email(&account.email, mail, now));
+            events.push(audit_event("recovery_requested", account_id, ip));
+        }
+        store::insert_tokens(&mut *tx, &tokens).await?;
+        store::insert_outbox_many(&mut *tx, &emails).await?;
+        store::audit_many(&mut *tx, now, &events).await?;
+        tx.commit().await?;
+        metrics::histogram!("portal_recovery_batch_seconds")
+            .record(started.elapsed().as_secs_f64());
+        if !emails.is_empty() {
+            metrics::counter!("portal_recovery_emails_queued_total").increment(emails.len() as u64);
+        }
+        Ok(requests.len())
     }
 
     /// The account a recovery token belongs to, if it can still be used. Does not use
@@ -698,7 +725,7 @@ impl Accounts {
         hash: &PasswordHash,
         now: i64,
         ip: &str,
-        event: &str,
+        event: &'static str,
     ) -> Result<()> {
         store::set_password_hash(&mut **tx, &account.id, hash.as_str(), Some(now)).await?;
         store::revoke_tokens(&mut **tx, &account.id, now).await?;

@@ -3,7 +3,8 @@
 //!
 //! Layout (see ARCHITECTURE.md): [`config`] (flags + env), [`clock`] (injected time),
 //! [`domain`] (parse-don't-validate newtypes), [`store`] (sqlx, portable SQL),
-//! [`mail`] (templates, outbox, delivery worker), [`accounts`] (the use cases shared by
+//! [`mail`] (templates, outbox, delivery worker), [`intake`] (group commit of
+//! recovery requests), [`accounts`] (the use cases shared by
 //! the HTML pages and the API), [`web`] (axum), [`startup`] (`Application`).
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
@@ -12,6 +13,7 @@ pub mod accounts;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod intake;
 pub mod mail;
 pub mod startup;
 pub mod store;

@@ -227,14 +227,21 @@ impl DeliveryWorker {
                     tracing::warn!(error = %e, "purging expired rows failed; will retry");
                 }
             }
-            if let Err(e) = self.accounts.process_recovery_requests().await {
-                tracing::warn!(error = %e, "processing recovery requests failed; will retry");
-            }
+            // Requests and deliveries take turns, a batch each, so a flood of requests
+            // does not hold back the emails already queued.
+            let took = match self.accounts.process_recovery_requests().await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::warn!(error = %e, "processing recovery requests failed; will retry");
+                    0
+                }
+            };
             match self.deliver_due().await {
                 Ok(n) if n > 0 => {
                     scrubbed = true;
                     continue;
                 }
+                Ok(_) if took > 0 => continue,
                 Ok(_) if scrubbed => {
                     // Queue drained: make the scrubbing of sent bodies final on disk.
                     match self.store.checkpoint().await {

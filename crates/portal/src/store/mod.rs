@@ -43,6 +43,60 @@ pub fn new_id() -> String {
     hex::encode(rand::random::<[u8; 16]>())
 }
 
+/// A value bound into a generated multi-row statement.
+#[derive(Debug, Clone)]
+enum Param {
+    Text(String),
+    OptText(Option<String>),
+    Int(i64),
+}
+
+/// Most rows one generated statement may carry (batches are cut to this size by their
+/// producers); at 7 columns that is 3,584 parameters, well under SQLite's 32,766 and
+/// PostgreSQL's 65,535.
+pub const MAX_ROWS_PER_STATEMENT: usize = 512;
+
+/// `head` (`INSERT INTO t (a, b) VALUES `, or any statement ending in a `VALUES` list)
+/// followed by one `($n, ...)` tuple per row and `tail`, all values bound.
+async fn execute_rows<'e>(
+    db: impl AnyExecutor<'e>,
+    head: &str,
+    rows: &[Vec<Param>],
+    tail: &str,
+) -> sqlx::Result<Vec<AnyRow>> {
+    let width = rows.first().map_or(0, Vec::len);
+    if width == 0 {
+        return Ok(Vec::new());
+    }
+    debug_assert!(rows.len() <= MAX_ROWS_PER_STATEMENT, "batch too large");
+    let mut sql = String::with_capacity(head.len() + tail.len() + rows.len() * width * 5);
+    sql.push_str(head);
+    let mut n = 0;
+    for (i, row) in rows.iter().enumerate() {
+        sql.push_str(if i == 0 { "(" } else { ", (" });
+        for j in 0..row.len() {
+            n += 1;
+            if j > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&n.to_string());
+        }
+        sql.push(')');
+    }
+    sql.push_str(tail);
+    // Only placeholders are generated; every value is bound.
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for value in rows.iter().flatten() {
+        query = match value {
+            Param::Text(v) => query.bind(v.clone()),
+            Param::OptText(v) => query.bind(v.clone()),
+            Param::Int(v) => query.bind(*v),
+        };
+    }
+    query.fetch_all(db).await
+}
+
 impl Store {
     /// Connects (creating the SQLite file and its directory if needed) and applies the
     /// migrations; waits at most [`DEFAULT_ACQUIRE_TIMEOUT`] for a connection.
@@ -217,6 +271,26 @@ pub async fn account_by_email<'e>(
         .transpose()
 }
 
+/// The accounts registered with these (lower-cased) addresses, in any order; at most
+/// [`MAX_ROWS_PER_STATEMENT`] addresses.
+pub async fn accounts_by_email<'e>(
+    db: impl AnyExecutor<'e>,
+    email_lookups: &[&str],
+) -> sqlx::Result<Vec<(String, AccountRow)>> {
+    let rows: Vec<Vec<Param>> = email_lookups
+        .iter()
+        .map(|l| vec![Param::Text((*l).to_owned())])
+        .collect();
+    let head = format!(
+        "SELECT a.email_lookup, {ACCOUNT_COLUMNS} FROM accounts a WHERE a.email_lookup IN ("
+    );
+    execute_rows(db, &head, &rows, ")")
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("email_lookup")?, account_from_row(r)?)))
+        .collect()
+}
+
 /// The account with this id.
 pub async fn account_by_id<'e>(
     db: impl AnyExecutor<'e>,
@@ -386,6 +460,21 @@ impl TokenPurpose {
     }
 }
 
+/// A token to store (by its hash).
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    /// SHA-256 of the secret.
+    pub hash: TokenHash,
+    /// Whose it is.
+    pub account_id: String,
+    /// What it is for.
+    pub purpose: TokenPurpose,
+    /// Issued at.
+    pub created_at: i64,
+    /// Unusable from.
+    pub expires_at: i64,
+}
+
 /// Stores a token by its hash.
 pub async fn insert_token<'e>(
     db: impl AnyExecutor<'e>,
@@ -395,15 +484,36 @@ pub async fn insert_token<'e>(
     now: i64,
     expires_at: i64,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO account_tokens (token_hash, account_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    let token = NewToken {
+        hash: hash.clone(),
+        account_id: account_id.to_owned(),
+        purpose,
+        created_at: now,
+        expires_at,
+    };
+    insert_tokens(db, std::slice::from_ref(&token)).await
+}
+
+/// Stores tokens in one statement; at most [`MAX_ROWS_PER_STATEMENT`].
+pub async fn insert_tokens<'e>(db: impl AnyExecutor<'e>, tokens: &[NewToken]) -> sqlx::Result<()> {
+    let rows: Vec<Vec<Param>> = tokens
+        .iter()
+        .map(|t| {
+            vec![
+                Param::Text(t.hash.as_str().to_owned()),
+                Param::Text(t.account_id.clone()),
+                Param::Text(t.purpose.as_str().to_owned()),
+                Param::Int(t.created_at),
+                Param::Int(t.expires_at),
+            ]
+        })
+        .collect();
+    execute_rows(
+        db,
+        "INSERT INTO account_tokens (token_hash, account_id, purpose, created_at, expires_at) VALUES ",
+        &rows,
+        "",
     )
-    .bind(hash.as_str().to_owned())
-    .bind(account_id.to_owned())
-    .bind(purpose.as_str())
-    .bind(now)
-    .bind(expires_at)
-    .execute(db)
     .await?;
     Ok(())
 }
@@ -467,50 +577,65 @@ pub async fn revoke_tokens<'e>(
 
 // ---------------------------------------------------------------- recovery requests
 
-/// Queues a recovery request (the same work for every address).
-pub async fn insert_recovery_request<'e>(
+/// One queued recovery request.
+#[derive(Debug, Clone)]
+pub struct RecoveryRequest {
+    /// The typed address's lookup key.
+    pub email_lookup: String,
+    /// Who asked.
+    pub client_ip: String,
+    /// When (domain clock).
+    pub requested_at: i64,
+}
+
+/// Queues recovery requests (the same work for every address) in one statement; at
+/// most [`MAX_ROWS_PER_STATEMENT`].
+pub async fn insert_recovery_requests<'e>(
     db: impl AnyExecutor<'e>,
-    email_lookup: &str,
-    client_ip: &str,
-    now: i64,
+    requests: &[RecoveryRequest],
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO recovery_requests (id, email_lookup, client_ip, requested_at) VALUES ($1, $2, $3, $4)",
+    let rows: Vec<Vec<Param>> = requests
+        .iter()
+        .map(|r| {
+            vec![
+                Param::Text(new_id()),
+                Param::Text(r.email_lookup.clone()),
+                Param::Text(r.client_ip.clone()),
+                Param::Int(r.requested_at),
+            ]
+        })
+        .collect();
+    execute_rows(
+        db,
+        "INSERT INTO recovery_requests (id, email_lookup, client_ip, requested_at) VALUES ",
+        &rows,
+        "",
     )
-    .bind(new_id())
-    .bind(email_lookup.to_owned())
-    .bind(client_ip.to_owned())
-    .bind(now)
-    .execute(db)
     .await?;
     Ok(())
 }
 
-/// Ids of queued recovery requests, oldest first.
-pub async fn pending_recovery_requests<'e>(
-    db: impl AnyExecutor<'e>,
-    limit: i64,
-) -> sqlx::Result<Vec<String>> {
-    sqlx::query("SELECT id FROM recovery_requests ORDER BY requested_at, id LIMIT $1")
-        .bind(limit)
-        .fetch_all(db)
-        .await?
-        .iter()
-        .map(|r| r.try_get("id"))
-        .collect()
-}
-
-/// Takes a request off the queue; `None` when another worker already took it.
-pub async fn take_recovery_request<'e>(
-    db: impl AnyExecutor<'e>,
-    id: &str,
-) -> sqlx::Result<Option<(String, String)>> {
-    sqlx::query("DELETE FROM recovery_requests WHERE id = $1 RETURNING email_lookup, client_ip")
-        .bind(id.to_owned())
-        .fetch_optional(db)
-        .await?
-        .map(|r| Ok((r.try_get("email_lookup")?, r.try_get("client_ip")?)))
-        .transpose()
+/// Takes up to `limit` of the oldest queued requests off the queue (inside the
+/// transaction that handles them). Concurrent workers on PostgreSQL never get the same
+/// row: the second `DELETE` skips rows the first one removed.
+pub async fn take_recovery_requests(tx: &mut Tx, limit: i64) -> sqlx::Result<Vec<RecoveryRequest>> {
+    sqlx::query(
+        "DELETE FROM recovery_requests WHERE id IN \
+           (SELECT id FROM recovery_requests ORDER BY requested_at, id LIMIT $1) \
+         RETURNING email_lookup, client_ip, requested_at",
+    )
+    .bind(limit)
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(RecoveryRequest {
+            email_lookup: r.try_get("email_lookup")?,
+            client_ip: r.try_get("client_ip")?,
+            requested_at: r.try_get("requested_at")?,
+        })
+    })
+    .collect()
 }
 
 // ---------------------------------------------------------------- outbox
@@ -534,30 +659,58 @@ pub struct OutboxRow {
     pub attempts: i64,
 }
 
+/// An email for the outbox.
+#[derive(Debug, Clone)]
+pub struct NewEmail {
+    /// Which template made it.
+    pub kind: String,
+    /// Where it goes.
+    pub recipient: String,
+    /// Subject line.
+    pub subject: String,
+    /// Plain-text part.
+    pub text_body: String,
+    /// HTML part.
+    pub html_body: String,
+    /// Queued at (domain clock).
+    pub created_at: i64,
+}
+
 /// Adds an email to the outbox (inside the transaction of the change that caused it),
 /// due at once. Delivery times (`next_attempt_at`, claims) are wall-clock times kept by
 /// the worker; `created_at` is the domain clock's.
-pub async fn insert_outbox<'e>(
+pub async fn insert_outbox<'e>(db: impl AnyExecutor<'e>, email: &NewEmail) -> sqlx::Result<()> {
+    insert_outbox_many(db, std::slice::from_ref(email)).await
+}
+
+/// Adds emails to the outbox in one statement; at most [`MAX_ROWS_PER_STATEMENT`].
+pub async fn insert_outbox_many<'e>(
     db: impl AnyExecutor<'e>,
-    kind: &str,
-    recipient: &str,
-    subject: &str,
-    text_body: &str,
-    html_body: &str,
-    now: i64,
+    emails: &[NewEmail],
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO outbox (id, kind, recipient, subject, text_body, html_body, created_at, attempts, next_attempt_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 0)",
+    let rows: Vec<Vec<Param>> = emails
+        .iter()
+        .map(|e| {
+            vec![
+                Param::Text(new_id()),
+                Param::Text(e.kind.clone()),
+                Param::Text(e.recipient.clone()),
+                Param::Text(e.subject.clone()),
+                Param::Text(e.text_body.clone()),
+                Param::Text(e.html_body.clone()),
+                Param::Int(e.created_at),
+                // No attempt yet, due at once.
+                Param::Int(0),
+                Param::Int(0),
+            ]
+        })
+        .collect();
+    execute_rows(
+        db,
+        "INSERT INTO outbox (id, kind, recipient, subject, text_body, html_body, created_at, attempts, next_attempt_at) VALUES ",
+        &rows,
+        "",
     )
-    .bind(new_id())
-    .bind(kind.to_owned())
-    .bind(recipient.to_owned())
-    .bind(subject.to_owned())
-    .bind(text_body.to_owned())
-    .bind(html_body.to_owned())
-    .bind(now)
-    .execute(db)
     .await?;
     Ok(())
 }
@@ -680,20 +833,58 @@ pub async fn rate_limit_hit<'e>(
     now: i64,
     window_secs: i64,
 ) -> sqlx::Result<i64> {
-    let row = sqlx::query(
-        "INSERT INTO rate_limits (bucket, window_start, hits) VALUES ($1, $2, 1) \
-         ON CONFLICT (bucket) DO UPDATE SET \
-           hits = CASE WHEN rate_limits.window_start <= $3 THEN 1 ELSE rate_limits.hits + 1 END, \
-           window_start = CASE WHEN rate_limits.window_start <= $3 THEN $2 ELSE rate_limits.window_start END \
-         RETURNING hits",
+    let counted = rate_limit_add_many(db, &[(bucket.to_owned(), 1)], now, window_secs).await?;
+    counted
+        .into_iter()
+        .next()
+        .map(|(_, hits)| hits)
+        .ok_or(sqlx::Error::RowNotFound)
+}
+
+/// Counts hits in several buckets in one statement: `(bucket, hits)` pairs, each bucket
+/// once, at most [`MAX_ROWS_PER_STATEMENT`]. Returns each bucket's hits in its current
+/// fixed window of `window_secs`, these included (a window that has ended starts again
+/// at `now`).
+pub async fn rate_limit_add_many<'e>(
+    db: impl AnyExecutor<'e>,
+    counts: &[(String, i64)],
+    now: i64,
+    window_secs: i64,
+) -> sqlx::Result<Vec<(String, i64)>> {
+    let rows: Vec<Vec<Param>> = counts
+        .iter()
+        .map(|(bucket, hits)| {
+            vec![
+                Param::Text(bucket.clone()),
+                Param::Int(now),
+                Param::Int(*hits),
+            ]
+        })
+        .collect();
+    // `window_secs` is a number from the code, not input: safe to write into the SQL.
+    let tail = format!(
+        " ON CONFLICT (bucket) DO UPDATE SET \
+           hits = CASE WHEN rate_limits.window_start <= excluded.window_start - {window_secs} \
+                  THEN excluded.hits ELSE rate_limits.hits + excluded.hits END, \
+           window_start = CASE WHEN rate_limits.window_start <= excluded.window_start - {window_secs} \
+                  THEN excluded.window_start ELSE rate_limits.window_start END \
+         RETURNING bucket, hits"
+    );
+    execute_rows(
+        db,
+        "INSERT INTO rate_limits (bucket, window_start, hits) VALUES ",
+        &rows,
+        &tail,
     )
-    .bind(bucket.to_owned())
-    .bind(now)
-    .bind(now - window_secs)
-    .fetch_one(db)
-    .await?;
-    row.try_get::<i64, _>("hits")
-        .or_else(|_| row.try_get::<i32, _>("hits").map(i64::from))
+    .await?
+    .iter()
+    .map(|r| {
+        let hits = r
+            .try_get::<i64, _>("hits")
+            .or_else(|_| r.try_get::<i32, _>("hits").map(i64::from))?;
+        Ok((r.try_get("bucket")?, hits))
+    })
+    .collect()
 }
 
 /// Hits in the current window, without counting one.
@@ -753,33 +944,71 @@ pub async fn purge_expired(pool: &AnyPool, now: i64) -> sqlx::Result<()> {
 
 // ---------------------------------------------------------------- audit
 
+/// A security event.
+#[derive(Debug, Clone)]
+pub struct AuditEvent {
+    /// What happened.
+    pub event: &'static str,
+    /// To which account, if one.
+    pub account_id: Option<String>,
+    /// From where.
+    pub client_ip: Option<String>,
+    /// More (never a secret).
+    pub detail: Option<String>,
+}
+
 /// Appends a security event (and logs it). Never pass secrets in `detail`.
 pub async fn audit<'e>(
     db: impl AnyExecutor<'e>,
     now: i64,
-    event: &str,
+    event: &'static str,
     account_id: Option<&str>,
     client_ip: Option<&str>,
     detail: Option<&str>,
 ) -> sqlx::Result<()> {
-    tracing::info!(
-        target: "audit",
+    let event = AuditEvent {
         event,
-        account_id = account_id.unwrap_or("-"),
-        client_ip = client_ip.unwrap_or("-"),
-        detail = detail.unwrap_or("-"),
-        "security event"
-    );
-    sqlx::query(
-        "INSERT INTO audit_events (id, at, event, account_id, client_ip, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+        account_id: account_id.map(str::to_owned),
+        client_ip: client_ip.map(str::to_owned),
+        detail: detail.map(str::to_owned),
+    };
+    audit_many(db, now, std::slice::from_ref(&event)).await
+}
+
+/// Appends security events (and logs them) in one statement; at most
+/// [`MAX_ROWS_PER_STATEMENT`].
+pub async fn audit_many<'e>(
+    db: impl AnyExecutor<'e>,
+    now: i64,
+    events: &[AuditEvent],
+) -> sqlx::Result<()> {
+    let rows: Vec<Vec<Param>> = events
+        .iter()
+        .map(|e| {
+            tracing::info!(
+                target: "audit",
+                event = e.event,
+                account_id = e.account_id.as_deref().unwrap_or("-"),
+                client_ip = e.client_ip.as_deref().unwrap_or("-"),
+                detail = e.detail.as_deref().unwrap_or("-"),
+                "security event"
+            );
+            vec![
+                Param::Text(new_id()),
+                Param::Int(now),
+                Param::Text(e.event.to_owned()),
+                Param::OptText(e.account_id.clone()),
+                Param::OptText(e.client_ip.clone()),
+                Param::OptText(e.detail.clone()),
+            ]
+        })
+        .collect();
+    execute_rows(
+        db,
+        "INSERT INTO audit_events (id, at, event, account_id, client_ip, detail) VALUES ",
+        &rows,
+        "",
     )
-    .bind(new_id())
-    .bind(now)
-    .bind(event.to_owned())
-    .bind(account_id.map(str::to_owned))
-    .bind(client_ip.map(str::to_owned))
-    .bind(detail.map(str::to_owned))
-    .execute(db)
     .await?;
     Ok(())
 }
