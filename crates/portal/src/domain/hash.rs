@@ -208,8 +208,24 @@ impl PasswordHasher {
     }
 }
 
+/// Niceness of the pool threads (Linux): Argon2 is the deliberate cost of a log-in and
+/// must not starve the async runtime. With every core hashing, the runtime's threads
+/// (nice 0) still get the CPU first for page loads and recovery requests; with nothing
+/// else to run, hashing has it all.
+const POOL_NICE: i32 = 10;
+
+/// Lowers the calling thread's priority to [`POOL_NICE`] where the OS allows it.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    if let Err(e) = rustix::process::setpriority_process(Some(rustix::thread::gettid()), POOL_NICE)
+    {
+        tracing::warn!(error = %e, "could not lower the priority of an Argon2 thread");
+    }
+}
+
 /// A pool thread: runs jobs in its own `memory` until every sender is dropped.
 fn serve(queue: &Mutex<Receiver<Job>>, mut memory: Memory) {
+    lower_priority();
     loop {
         // The guard is dropped at the end of the statement: the job runs unlocked.
         let next = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
@@ -518,6 +534,21 @@ mod tests {
                 needs_rehash: false
             }
         );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn hashing_runs_below_the_runtime_priority() {
+        let h = PasswordHasher::new(8, 1, 1, 1).await.unwrap();
+        let nice = h
+            .run(|_| {
+                rustix::process::getpriority_process(Some(rustix::thread::gettid()))
+                    .map_err(|e| HashError::Argon2(e.to_string()))
+            })
+            .await
+            .unwrap();
+        let ours = rustix::process::getpriority_process(Some(rustix::thread::gettid())).unwrap();
+        assert!(nice > ours, "pool nice {nice}, runtime nice {ours}");
     }
 
     #[tokio::test]

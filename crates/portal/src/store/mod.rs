@@ -8,11 +8,13 @@ mod migrate;
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
-use sqlx::{Any, AnyExecutor, AnyPool, Row, Transaction};
+use sqlx::{Any, AnyConnection, AnyExecutor, AnyPool, Connection, Row, Transaction};
+use tokio_util::sync::{CancellationToken, DropGuard};
 
 use crate::domain::TokenHash;
 
@@ -30,7 +32,12 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite: stops the checkpointer when the last clone goes.
+    _checkpointer: Option<Arc<DropGuard>>,
 }
+
+/// How often the SQLite checkpointer folds the write-ahead log into the database.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 
 /// How long [`Store::connect`] lets an operation wait for a connection.
 pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -144,14 +151,28 @@ impl Store {
                         sqlx::query("PRAGMA synchronous = NORMAL")
                             .execute(&mut *conn)
                             .await?;
+                        // Checkpoints (and their fsyncs) run on the checkpointer's own
+                        // connection, never inside a request's commit.
+                        sqlx::query("PRAGMA wal_autocheckpoint = 0")
+                            .execute(&mut *conn)
+                            .await?;
                     }
                     Ok(())
                 })
             })
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .context("Failed to connect to the database (PORTAL_DATABASE_URL)")?;
-        let store = Store { pool, backend };
+        let checkpointer = (backend == Backend::Sqlite).then(|| {
+            let stop = CancellationToken::new();
+            tokio::spawn(checkpoint_loop(options, stop.clone()));
+            Arc::new(stop.drop_guard())
+        });
+        let store = Store {
+            pool,
+            backend,
+            _checkpointer: checkpointer,
+        };
         migrate::run(&store)
             .await
             .context("Failed to migrate the database")?;
@@ -193,6 +214,36 @@ impl Store {
     /// Closes the pool.
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// Folds the SQLite write-ahead log into the database file every [`CHECKPOINT_EVERY`]
+/// from a connection of its own. A passive checkpoint never blocks the writer, so the
+/// fsyncs of a checkpoint no longer land inside some request's commit (they made the
+/// slowest recovery requests about 30 ms slower). Runs until `stop`.
+async fn checkpoint_loop(options: AnyConnectOptions, stop: CancellationToken) {
+    let mut conn: Option<AnyConnection> = None;
+    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => break,
+            _ = tick.tick() => {}
+        }
+        if conn.is_none() {
+            conn = AnyConnection::connect_with(&options).await.ok();
+        }
+        let Some(c) = conn.as_mut() else { continue };
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&mut *c)
+            .await
+        {
+            tracing::warn!(error = %e, "SQLite checkpoint failed; will retry");
+            conn = None;
+        }
+    }
+    if let Some(c) = conn {
+        let _ = c.close().await;
     }
 }
 

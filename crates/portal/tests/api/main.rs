@@ -3,6 +3,7 @@
 
 mod csrf_and_headers;
 mod enumeration;
+mod flood;
 mod helpers;
 mod journeys_api;
 mod journeys_html;
