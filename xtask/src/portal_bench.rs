@@ -554,28 +554,36 @@ fn bootstrap_median_diff(a: &[f64], b: &[f64], rounds: usize) -> (f64, f64) {
     (percentile(&diffs, 2.5), percentile(&diffs, 97.5))
 }
 
-/// Time of one Argon2id hash with the portal's default parameters, best of a few, in
-/// memory allocated once (as the portal's hashing threads do).
-fn argon2_hash_time() -> anyhow::Result<Duration> {
+/// `n` Argon2id hashes with the portal's default parameters in memory allocated once
+/// (as the portal's hashing threads do); the time of each.
+fn argon2_hashes(n: usize) -> anyhow::Result<Vec<Duration>> {
     use argon2::{Algorithm, Argon2, Block, Params, Version};
     let params = Params::new(19456, 2, 1, Some(32)).map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut memory = vec![Block::new(); params.block_count()];
     let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
     let mut out = [0u8; 32];
-    let mut best = Duration::MAX;
-    for _ in 0..5 {
-        let t = Instant::now();
-        argon
-            .hash_password_into_with_memory(
-                PASSWORD.as_bytes(),
-                b"bench-salt-16byt",
-                &mut out,
-                &mut memory,
-            )
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        best = best.min(t.elapsed());
-    }
-    Ok(best)
+    (0..n)
+        .map(|_| {
+            let t = Instant::now();
+            argon
+                .hash_password_into_with_memory(
+                    PASSWORD.as_bytes(),
+                    b"bench-salt-16byt",
+                    &mut out,
+                    &mut memory,
+                )
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(t.elapsed())
+        })
+        .collect()
+}
+
+/// Time of one Argon2id hash, best of a few.
+fn argon2_hash_time() -> anyhow::Result<Duration> {
+    argon2_hashes(5)?
+        .into_iter()
+        .min()
+        .context("no hash was timed")
 }
 
 /// Hashes per second with `threads` threads each hashing `each` times in its own
@@ -583,27 +591,7 @@ fn argon2_hash_time() -> anyhow::Result<Duration> {
 fn argon2_parallel_rate(threads: usize, each: usize) -> anyhow::Result<f64> {
     let started = Instant::now();
     let workers: Vec<_> = (0..threads)
-        .map(|_| {
-            std::thread::spawn(move || {
-                use argon2::{Algorithm, Argon2, Block, Params, Version};
-                let params =
-                    Params::new(19456, 2, 1, Some(32)).map_err(|e| anyhow::anyhow!("{e}"))?;
-                let mut memory = vec![Block::new(); params.block_count()];
-                let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
-                let mut out = [0u8; 32];
-                for _ in 0..each {
-                    argon
-                        .hash_password_into_with_memory(
-                            PASSWORD.as_bytes(),
-                            b"bench-salt-16byt",
-                            &mut out,
-                            &mut memory,
-                        )
-                        .map_err(|e| anyhow::anyhow!("{e}"))?;
-                }
-                anyhow::Ok(())
-            })
-        })
+        .map(|_| std::thread::spawn(move || argon2_hashes(each)))
         .collect();
     for w in workers {
         w.join()
