@@ -194,8 +194,51 @@ fn outbox_email(to: &str, email: RenderedEmail, now: i64) -> store::NewEmail {
 
 /// How many of `n` hits just counted (window total now `hits`) fit under `limit`: the
 /// k-th of them is the `(hits - n + k)`-th of the window.
-pub(crate) fn within_limit(limit: i64, hits: i64, n: i64) -> usize {
+fn within_limit(limit: i64, hits: i64, n: i64) -> usize {
     usize::try_from((limit - (hits - n)).clamp(0, n)).unwrap_or(0)
+}
+
+/// Counts a group of hits against `limit` per bucket of `window` seconds, one
+/// statement for all buckets, and says for each hit (in order) whether it is within
+/// its bucket's limit. `None` is a hit that counts nowhere (answered `false`).
+pub(crate) async fn admit(
+    tx: &mut Tx,
+    buckets: &[Option<String>],
+    limit: i64,
+    now: i64,
+    window: i64,
+) -> sqlx::Result<Vec<bool>> {
+    let mut counts: Vec<(String, i64)> = Vec::new();
+    let mut slot: HashMap<&str, usize> = HashMap::new();
+    for b in buckets.iter().flatten() {
+        let i = *slot.entry(b).or_insert_with(|| {
+            counts.push((b.clone(), 0));
+            counts.len() - 1
+        });
+        counts[i].1 += 1;
+    }
+    let hits: HashMap<String, i64> = store::rate_limit_add_many(&mut **tx, &counts, now, window)
+        .await?
+        .into_iter()
+        .collect();
+    let mut left: HashMap<&str, usize> = counts
+        .iter()
+        .map(|(b, n)| {
+            // A bucket the database did not report admits nothing.
+            let hits = hits.get(b).copied().unwrap_or(i64::MAX);
+            (b.as_str(), within_limit(limit, hits, *n))
+        })
+        .collect();
+    Ok(buckets
+        .iter()
+        .map(|b| match b.as_deref().and_then(|b| left.get_mut(b)) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                true
+            }
+            _ => false,
+        })
+        .collect())
 }
 
 /// Rate-limit buckets name accounts by a hash of the address, not the address.
@@ -584,40 +627,30 @@ impl Accounts {
             .collect();
 
         // Each account's requests in this batch, counted against its hourly limit at once.
-        let mut asked: Vec<(String, i64)> = Vec::new();
-        for r in &requests {
-            if let Some(account) = accounts.get(&r.email_lookup) {
-                let key = bucket("recovery-account", &account.id);
-                match asked.iter_mut().find(|(b, _)| *b == key) {
-                    Some((_, n)) => *n += 1,
-                    None => asked.push((key, 1)),
-                }
-            }
-        }
+        let buckets: Vec<Option<String>> = requests
+            .iter()
+            .map(|r| {
+                accounts
+                    .get(&r.email_lookup)
+                    .map(|a| bucket("recovery-account", &a.id))
+            })
+            .collect();
         let limit = i64::from(self.inner.settings.recovery_per_account_per_hour);
-        let mut allowance: HashMap<String, usize> = HashMap::new();
-        for (key, hits) in store::rate_limit_add_many(&mut *tx, &asked, now, HOUR).await? {
-            let n = asked.iter().find(|(b, _)| *b == key).map_or(0, |(_, n)| *n);
-            allowance.insert(key, within_limit(limit, hits, n));
-        }
+        let admitted = admit(&mut tx, &buckets, limit, now, HOUR).await?;
 
         let ttl = self.inner.settings.recovery_ttl;
         let (mut tokens, mut emails, mut events) = (Vec::new(), Vec::new(), Vec::new());
-        for r in &requests {
+        for (r, admitted) in requests.iter().zip(admitted) {
             let ip = Some(r.client_ip.clone());
             let Some(account) = accounts.get(&r.email_lookup) else {
                 events.push(audit_event("recovery_requested_unknown_address", None, ip));
                 continue;
             };
             let account_id = Some(account.id.clone());
-            let left = allowance
-                .get_mut(&bucket("recovery-account", &account.id))
-                .filter(|left| **left > 0);
-            let Some(left) = left else {
+            if !admitted {
                 events.push(audit_event("recovery_rate_limited_account", account_id, ip));
                 continue;
-            };
-            *left -= 1;
+            }
             let token = SecretToken::generate()?;
             let link = format!(
                 "{}/recover?token={}",
@@ -839,6 +872,18 @@ impl Accounts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_batch_is_cut_where_the_limit_falls() {
+        // Nothing before, 3 arrive, limit 10: all pass.
+        assert_eq!(within_limit(10, 3, 3), 3);
+        // 8 before, 5 arrive, limit 10: the 9th and 10th pass.
+        assert_eq!(within_limit(10, 13, 5), 2);
+        // Already at the limit: none.
+        assert_eq!(within_limit(10, 14, 4), 0);
+        // Exactly reaching it: all.
+        assert_eq!(within_limit(10, 10, 4), 4);
+    }
 
     #[test]
     fn durations_read_as_words() {

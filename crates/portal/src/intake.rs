@@ -12,13 +12,12 @@
 //! been answered yet. The answer never depends on the address (the intake does not look
 //! at accounts; the delivery worker does, later).
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
 use tokio::sync::{Notify, mpsc, oneshot};
 
-use crate::accounts::{HOUR, bucket, within_limit};
+use crate::accounts::{HOUR, admit, bucket};
 use crate::store::{self, RecoveryRequest, Store};
 
 /// Most requests written by one transaction.
@@ -113,46 +112,40 @@ async fn run(mut rx: mpsc::Receiver<Pending>, store: Store, per_ip: i64, wake: A
 /// client's requests against its limit, log what was dropped (one audit event per
 /// client), write the accepted requests.
 async fn commit(store: &Store, batch: &[Pending], per_ip: i64) -> sqlx::Result<()> {
-    let mut clients: Vec<(&str, Vec<&RecoveryRequest>)> = Vec::new();
-    let mut index: HashMap<&str, usize> = HashMap::new();
-    for p in batch {
-        let ip = p.request.client_ip.as_str();
-        let slot = *index.entry(ip).or_insert_with(|| {
-            clients.push((ip, Vec::new()));
-            clients.len() - 1
-        });
-        clients[slot].1.push(&p.request);
-    }
-
     let now = batch
         .iter()
         .map(|p| p.request.requested_at)
         .max()
         .unwrap_or(0);
-    let counts: Vec<(String, i64)> = clients
+    let buckets: Vec<Option<String>> = batch
         .iter()
-        .map(|(ip, requests)| (bucket("recovery-ip", ip), requests.len() as i64))
+        .map(|p| Some(bucket("recovery-ip", &p.request.client_ip)))
         .collect();
 
     let mut tx = store.begin().await?;
-    let hits: HashMap<String, i64> = store::rate_limit_add_many(&mut *tx, &counts, now, HOUR)
-        .await?
-        .into_iter()
-        .collect();
+    let admitted = admit(&mut tx, &buckets, per_ip, now, HOUR).await?;
     let mut accepted = Vec::with_capacity(batch.len());
-    let mut dropped = Vec::new();
-    for ((ip, requests), (key, n)) in clients.iter().zip(&counts) {
-        let allowed = within_limit(per_ip, hits.get(key).copied().unwrap_or(i64::MAX), *n);
-        accepted.extend(requests[..allowed].iter().map(|r| (*r).clone()));
-        if allowed < requests.len() {
-            dropped.push(store::AuditEvent {
-                event: "recovery_rate_limited_ip",
-                account_id: None,
-                client_ip: Some((*ip).to_owned()),
-                detail: Some(format!("{} requests dropped", requests.len() - allowed)),
-            });
+    let mut dropped: Vec<(&str, usize)> = Vec::new();
+    for (p, admitted) in batch.iter().zip(admitted) {
+        let ip = p.request.client_ip.as_str();
+        if admitted {
+            accepted.push(p.request.clone());
+        } else {
+            match dropped.iter_mut().find(|(d, _)| *d == ip) {
+                Some((_, n)) => *n += 1,
+                None => dropped.push((ip, 1)),
+            }
         }
     }
+    let dropped: Vec<store::AuditEvent> = dropped
+        .into_iter()
+        .map(|(ip, n)| store::AuditEvent {
+            event: "recovery_rate_limited_ip",
+            account_id: None,
+            client_ip: Some(ip.to_owned()),
+            detail: Some(format!("{n} requests dropped")),
+        })
+        .collect();
     store::audit_many(&mut *tx, now, &dropped).await?;
     store::insert_recovery_requests(&mut *tx, &accepted).await?;
     tx.commit().await
@@ -161,18 +154,6 @@ async fn commit(store: &Store, batch: &[Pending], per_ip: i64) -> sqlx::Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_batch_is_cut_where_the_limit_falls() {
-        // Nothing before, 3 arrive, limit 10: all pass.
-        assert_eq!(within_limit(10, 3, 3), 3);
-        // 8 before, 5 arrive, limit 10: the 9th and 10th pass.
-        assert_eq!(within_limit(10, 13, 5), 2);
-        // Already at the limit: none.
-        assert_eq!(within_limit(10, 14, 4), 0);
-        // Exactly reaching it: all.
-        assert_eq!(within_limit(10, 10, 4), 4);
-    }
 
     #[test]
     fn database_errors_stay_visible_through_the_intake_error() {
