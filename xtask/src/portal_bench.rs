@@ -402,34 +402,18 @@ async fn recovery_load(
     total: usize,
 ) -> anyhow::Result<Load> {
     let url = format!("{}/api/v1/password-recovery", portal.base);
-    let next = Arc::new(AtomicU64::new(0));
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..CLIENTS {
-        let (http, url, next) = (http.clone(), url.clone(), next.clone());
-        let (known, unknown) = (known.to_vec(), unknown.to_vec());
-        tasks.push(tokio::spawn(async move {
-            let mut lat = Vec::new();
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed) as usize;
-                if i >= total {
-                    return anyhow::Ok(lat);
-                }
-                let email = pick(&known, &unknown, i);
-                let t = Instant::now();
-                let r = http
-                    .post(&url)
-                    .json(&serde_json::json!({ "email": email }))
-                    .send()
-                    .await?;
-                if r.status() != reqwest::StatusCode::ACCEPTED {
-                    bail!("recovery request answered {}", r.status());
-                }
-                lat.push(t.elapsed().as_secs_f64() * 1000.0);
-            }
-        }));
-    }
-    collect(tasks, started).await
+    let clients = (0..CLIENTS)
+        .map(|_| {
+            let url = url.clone();
+            (http.clone(), move |http: &reqwest::Client, email: &str| {
+                http.post(&url).json(&serde_json::json!({ "email": email }))
+            })
+        })
+        .collect();
+    closed_loop(clients, known, unknown, total, |s| {
+        s == reqwest::StatusCode::ACCEPTED
+    })
+    .await
 }
 
 /// The same through the HTML form: each client keeps its own cookies and CSRF token.
@@ -440,18 +424,39 @@ async fn recovery_form_load(
     total: usize,
 ) -> anyhow::Result<Load> {
     let url = format!("{}/forgot-password", portal.base);
-    let next = Arc::new(AtomicU64::new(0));
     let mut clients = Vec::new();
     for _ in 0..CLIENTS {
         let http = reqwest::Client::builder().cookie_store(true).build()?;
         let page = http.get(&url).send().await?.text().await?;
         let csrf = hidden_value(&page, "csrf_token").context("no csrf_token on the form")?;
-        clients.push((http, csrf));
+        let url = url.clone();
+        clients.push((http, move |http: &reqwest::Client, email: &str| {
+            http.post(&url)
+                .form(&[("csrf_token", csrf.as_str()), ("email", email)])
+        }));
     }
+    closed_loop(clients, known, unknown, total, |s| s.is_success()).await
+}
+
+/// `total` requests, half to known and half to unknown addresses, shared by the
+/// clients, each sending its next request as soon as its previous answer is read.
+/// `request` builds a client's request for an address; an answer `ok` refuses ends
+/// the run with an error.
+async fn closed_loop<F>(
+    clients: Vec<(reqwest::Client, F)>,
+    known: &[String],
+    unknown: &[String],
+    total: usize,
+    ok: fn(reqwest::StatusCode) -> bool,
+) -> anyhow::Result<Load>
+where
+    F: Fn(&reqwest::Client, &str) -> reqwest::RequestBuilder + Send + 'static,
+{
+    let next = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for (http, csrf) in clients {
-        let (url, next) = (url.clone(), next.clone());
+    for (http, request) in clients {
+        let next = next.clone();
         let (known, unknown) = (known.to_vec(), unknown.to_vec());
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
@@ -460,15 +465,10 @@ async fn recovery_form_load(
                 if i >= total {
                     return anyhow::Ok(lat);
                 }
-                let email = pick(&known, &unknown, i);
                 let t = Instant::now();
-                let r = http
-                    .post(&url)
-                    .form(&[("csrf_token", csrf.as_str()), ("email", email)])
-                    .send()
-                    .await?;
-                if !r.status().is_success() {
-                    bail!("recovery form answered {}", r.status());
+                let r = request(&http, pick(&known, &unknown, i)).send().await?;
+                if !ok(r.status()) {
+                    bail!("a recovery request answered {}", r.status());
                 }
                 r.bytes().await?;
                 lat.push(t.elapsed().as_secs_f64() * 1000.0);
