@@ -204,18 +204,8 @@ pub(crate) fn full_message(
     };
     match parse(raw) {
         Some(msg) => {
-            // Only a real HTML part counts as HTML: mail-parser would otherwise convert
-            // plain text to HTML, which Mailpit clients do not expect.
-            message.html = msg
-                .html_body
-                .first()
-                .and_then(|&i| msg.parts.get(i as usize))
-                .and_then(|p| match &p.body {
-                    PartType::Html(h) => Some(h.to_string()),
-                    _ => None,
-                })
-                .unwrap_or_default();
-            message.text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
+            message.html = html_part(&msg);
+            message.text = text_part(&msg);
             for (idx, inline) in classify_attachments(&msg) {
                 if let Some(part) = msg.parts.get(idx) {
                     let att = attachment_of(part, idx);
@@ -260,21 +250,32 @@ pub(crate) fn headers(raw: &[u8]) -> BTreeMap<String, Vec<String>> {
     out
 }
 
-/// The text and HTML bodies as the `/view/{ID}.html|txt` pages serve them.
-pub(crate) fn bodies(raw: &[u8], id: &str) -> (String, String) {
-    let Some(msg) = parse(raw) else {
-        return (String::from_utf8_lossy(raw).into_owned(), String::new());
-    };
-    let text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
-    let mut html = msg
-        .html_body
+/// The first text body ("" when there is none).
+fn text_part(msg: &mail_parser::Message<'_>) -> String {
+    msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default()
+}
+
+/// The first HTML body ("" when there is none). Only a real HTML part counts as HTML:
+/// mail-parser would otherwise convert plain text to HTML, which Mailpit clients do not
+/// expect.
+fn html_part(msg: &mail_parser::Message<'_>) -> String {
+    msg.html_body
         .first()
         .and_then(|&i| msg.parts.get(i as usize))
         .and_then(|p| match &p.body {
             PartType::Html(h) => Some(h.to_string()),
             _ => None,
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// The text and HTML bodies as the `/view/{ID}.html|txt` pages serve them.
+pub(crate) fn bodies(raw: &[u8], id: &str) -> (String, String) {
+    let Some(msg) = parse(raw) else {
+        return (String::from_utf8_lossy(raw).into_owned(), String::new());
+    };
+    let text = text_part(&msg);
+    let mut html = html_part(&msg);
     // Inline images are referenced as `cid:`; point them at the part URL so the
     // sandboxed preview shows them.
     for (idx, _) in classify_attachments(&msg) {
