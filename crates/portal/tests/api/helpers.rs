@@ -94,23 +94,13 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     }
 }
 
-/// Names a PostgreSQL database to connect to as an administrator (the CI's PostgreSQL
-/// leg sets it); unset, the tests run on SQLite files.
-pub const POSTGRES_ENV: &str = "PORTAL_TEST_DATABASE_URL";
+pub use crate::common::POSTGRES_ENV;
 
 /// Creates an empty database on the server of `admin_url` and returns its URL.
 pub async fn fresh_postgres_database(admin_url: &str) -> String {
-    use sqlx::Connection as _;
-    sqlx::any::install_default_drivers();
-    let name = format!("portal_test_{}", portal::store::new_id());
-    let mut admin = sqlx::AnyConnection::connect(admin_url).await.unwrap();
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let mut url = url::Url::parse(admin_url).unwrap();
-    url.set_path(&format!("/{name}"));
-    url.to_string()
+    let admin = url::Url::parse(admin_url).unwrap();
+    let name = crate::common::create_database(&admin, "portal_test").await;
+    crate::common::database_url(&admin, &name).to_string()
 }
 
 impl TestApp {
@@ -137,17 +127,11 @@ impl TestApp {
 
     /// The newest email to `to` whose subject has `subject_word`.
     pub async fn email(&self, to: &str, subject: &str) -> Message {
-        self.sink
-            .wait_for(&format!("to:{to} subject:\"{subject}\""), MAIL_TIMEOUT)
-            .await
-            .unwrap_or_else(|e| panic!("no email {subject:?} to {to}: {e}"))
+        crate::common::wait_email(&self.sink, to, subject, MAIL_TIMEOUT).await
     }
 
     pub async fn emails(&self, to: &str, subject: &str) -> Vec<Message> {
-        self.sink
-            .search(&format!("to:{to} subject:\"{subject}\""))
-            .await
-            .unwrap()
+        crate::common::stored_emails(&self.sink, to, subject).await
     }
 
     /// The recovery link of the newest recovery email to `to`.

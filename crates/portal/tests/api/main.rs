@@ -1,6 +1,8 @@
 //! The portal's integration tests: one binary, one module per concern.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../common/mod.rs"]
+mod common;
 mod csrf_and_headers;
 mod enumeration;
 mod flood;

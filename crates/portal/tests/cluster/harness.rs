@@ -42,8 +42,7 @@ pub struct TestDatabase {
 impl TestDatabase {
     /// Creates `portal_cluster_<random>` on the server of `PORTAL_TEST_DATABASE_URL`.
     pub async fn create() -> TestDatabase {
-        use sqlx::Connection as _;
-        let admin = std::env::var("PORTAL_TEST_DATABASE_URL").unwrap_or_else(|_| {
+        let admin = std::env::var(crate::common::POSTGRES_ENV).unwrap_or_else(|_| {
             panic!(
                 "PORTAL_TEST_DATABASE_URL is not set: the cluster tests need a running PostgreSQL \
                  server, e.g. PORTAL_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
@@ -56,32 +55,18 @@ impl TestDatabase {
             matches!(admin_url.scheme(), "postgres" | "postgresql"),
             "PORTAL_TEST_DATABASE_URL must be a postgres:// URL, got {admin}"
         );
-        sqlx::any::install_default_drivers();
-        let name = format!("portal_cluster_{}", store::new_id());
-        let mut conn = sqlx::AnyConnection::connect(admin_url.as_str())
-            .await
-            .unwrap_or_else(|e| {
-                panic!("cannot connect to PORTAL_TEST_DATABASE_URL ({admin}): {e}")
-            });
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut conn)
-            .await
-            .expect("CREATE DATABASE");
-        let _ = conn.close().await;
+        let name = crate::common::create_database(&admin_url, "portal_cluster").await;
         TestDatabase { admin_url, name }
     }
 
     /// URL of this database, straight to the server.
     pub fn url(&self) -> String {
-        let mut u = self.admin_url.clone();
-        u.set_path(&format!("/{}", self.name));
-        u.to_string()
+        crate::common::database_url(&self.admin_url, &self.name).to_string()
     }
 
     /// URL of this database through `addr` (a relay) instead of the server's address.
     pub fn url_via(&self, addr: SocketAddr) -> String {
-        let mut u = self.admin_url.clone();
-        u.set_path(&format!("/{}", self.name));
+        let mut u = crate::common::database_url(&self.admin_url, &self.name);
         u.set_host(Some(&addr.ip().to_string()))
             .expect("relay host");
         u.set_port(Some(addr.port())).expect("relay port");
@@ -651,18 +636,12 @@ impl Cluster {
 
     /// Waits for the email to `to` with `subject` (the sink's long poll).
     pub async fn email(&self, to: &str, subject: &str) -> Message {
-        self.sink
-            .wait_for(&format!("to:{to} subject:\"{subject}\""), MAIL_TIMEOUT)
-            .await
-            .unwrap_or_else(|e| panic!("no email {subject:?} to {to}: {e}"))
+        crate::common::wait_email(&self.sink, to, subject, MAIL_TIMEOUT).await
     }
 
     /// Every stored email to `to` with `subject`.
     pub async fn emails(&self, to: &str, subject: &str) -> Vec<Message> {
-        self.sink
-            .search(&format!("to:{to} subject:\"{subject}\""))
-            .await
-            .expect("search the sink")
+        crate::common::stored_emails(&self.sink, to, subject).await
     }
 
     /// One integer from the database (`SELECT COUNT(*) ...` and the like).

@@ -8,6 +8,8 @@
 //! `cargo test -p portal --test cluster -- --include-ignored`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../common/mod.rs"]
+mod common;
 mod database_outage;
 mod harness;
 mod mail_faults;
