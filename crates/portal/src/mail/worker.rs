@@ -295,7 +295,13 @@ impl DeliveryWorker {
                         self.give_up(&row, now, &e).await?;
                     } else {
                         let delay = backoff(attempts);
-                        store::outbox_retry(self.store.pool(), &row.id, now + delay, &e).await?;
+                        store::outbox_attempt_failed(
+                            self.store.pool(),
+                            &row.id,
+                            &e,
+                            store::AfterFailure::RetryAt(now + delay),
+                        )
+                        .await?;
                         metrics::counter!("portal_mail_retries_total").increment(1);
                         tracing::warn!(kind = %row.kind, outbox_id = %row.id, attempts, retry_in_secs = delay, error = %e, "email delivery failed; will retry");
                     }
@@ -306,7 +312,13 @@ impl DeliveryWorker {
     }
 
     async fn give_up(&self, row: &OutboxRow, now: i64, error: &str) -> anyhow::Result<()> {
-        store::outbox_failed(self.store.pool(), &row.id, now, error).await?;
+        store::outbox_attempt_failed(
+            self.store.pool(),
+            &row.id,
+            error,
+            store::AfterFailure::GiveUp(now),
+        )
+        .await?;
         metrics::counter!("portal_mail_failed_total", "kind" => row.kind.clone()).increment(1);
         tracing::error!(kind = %row.kind, outbox_id = %row.id, error, "email delivery failed for good; marked failed in the outbox");
         Ok(())

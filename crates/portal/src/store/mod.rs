@@ -822,39 +822,38 @@ pub async fn outbox_sent<'e>(db: impl AnyExecutor<'e>, id: &str, now: i64) -> sq
     Ok(())
 }
 
-/// Records a failed attempt and when to try again.
-pub async fn outbox_retry<'e>(
-    db: impl AnyExecutor<'e>,
-    id: &str,
-    next_attempt_at: i64,
-    error: &str,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, claimed_until = NULL, last_error = $2 WHERE id = $3",
-    )
-    .bind(next_attempt_at)
-    .bind(error.to_owned())
-    .bind(id.to_owned())
-    .execute(db)
-    .await?;
-    Ok(())
+/// What becomes of an email after a failed attempt.
+#[derive(Debug, Clone, Copy)]
+pub enum AfterFailure {
+    /// Try again at this time.
+    RetryAt(i64),
+    /// Give up (failed at this time): kept, marked failed, never silently dropped.
+    GiveUp(i64),
 }
 
-/// Gives up on an email: kept, marked failed, never silently dropped.
-pub async fn outbox_failed<'e>(
+/// Records a failed delivery attempt with its error, and what comes next.
+pub async fn outbox_attempt_failed<'e>(
     db: impl AnyExecutor<'e>,
     id: &str,
-    now: i64,
     error: &str,
+    then: AfterFailure,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE outbox SET attempts = attempts + 1, failed_at = $1, claimed_until = NULL, last_error = $2 WHERE id = $3",
-    )
-    .bind(now)
-    .bind(error.to_owned())
-    .bind(id.to_owned())
-    .execute(db)
-    .await?;
+    let (sql, at) = match then {
+        AfterFailure::RetryAt(at) => (
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, claimed_until = NULL, last_error = $2 WHERE id = $3",
+            at,
+        ),
+        AfterFailure::GiveUp(at) => (
+            "UPDATE outbox SET attempts = attempts + 1, failed_at = $1, claimed_until = NULL, last_error = $2 WHERE id = $3",
+            at,
+        ),
+    };
+    sqlx::query(sql)
+        .bind(at)
+        .bind(error.to_owned())
+        .bind(id.to_owned())
+        .execute(db)
+        .await?;
     Ok(())
 }
 
