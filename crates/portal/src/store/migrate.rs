@@ -11,31 +11,31 @@ struct Migration {
     sql: &'static str,
 }
 
-const SQLITE: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "initial",
-        sql: include_str!("../../migrations/sqlite/0001_initial.sql"),
-    },
-    Migration {
-        version: 2,
-        name: "recovery_queue_order",
-        sql: include_str!("../../migrations/sqlite/0002_recovery_queue_order.sql"),
-    },
-];
+/// The migrations of one folder under `migrations/`: both backends have the same list,
+/// each its own SQL.
+macro_rules! migrations {
+    ($dir:literal) => {
+        &[
+            Migration {
+                version: 1,
+                name: "initial",
+                sql: include_str!(concat!("../../migrations/", $dir, "/0001_initial.sql")),
+            },
+            Migration {
+                version: 2,
+                name: "recovery_queue_order",
+                sql: include_str!(concat!(
+                    "../../migrations/",
+                    $dir,
+                    "/0002_recovery_queue_order.sql"
+                )),
+            },
+        ]
+    };
+}
 
-const POSTGRES: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "initial",
-        sql: include_str!("../../migrations/postgres/0001_initial.sql"),
-    },
-    Migration {
-        version: 2,
-        name: "recovery_queue_order",
-        sql: include_str!("../../migrations/postgres/0002_recovery_queue_order.sql"),
-    },
-];
+const SQLITE: &[Migration] = migrations!("sqlite");
+const POSTGRES: &[Migration] = migrations!("postgres");
 
 /// Arbitrary key of the PostgreSQL advisory lock that serialises migrations when several
 /// instances start at once.
