@@ -3,10 +3,10 @@
 //! not about HTTP lives here, so both front ends get it.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 
 use crate::clock::Clock;
@@ -15,25 +15,25 @@ use crate::domain::{
     PasswordRejection, SecretToken, Verification,
 };
 use crate::intake::RecoveryIntake;
+use crate::keys::Keys;
+use crate::limits::{Bucket, ClientKey, Limits};
 use crate::mail::templates::{self, EmailContext, RenderedEmail};
 use crate::store::{self, AccountRow, Store, TokenPurpose, Tx};
 
-/// Length of a rate-limit window for log-ins and token guesses.
-const SHORT_WINDOW: i64 = 15 * 60;
-/// Length of a rate-limit window for recovery requests.
-pub(crate) const HOUR: i64 = 3600;
+/// How often a session's last use is written (idle timeout granularity), seconds.
+const TOUCH_EVERY: i64 = 60;
 /// Recovery requests the delivery worker turns into emails per transaction.
 const RECOVERY_BATCH: i64 = 32;
 
 /// Why a use case did not go through. Each variant says what the user should see.
 #[derive(Debug, thiserror::Error)]
 pub enum AccountsError {
-    /// Wrong email or password (the same answer whether the account exists or not).
-    #[error("The email or password is incorrect.")]
+    /// Wrong email or password (the same answer whether the account exists or not, and
+    /// for an account whose address is not confirmed yet).
+    #[error(
+        "The email or password is incorrect. If you just created your account, open the confirmation link we sent you first."
+    )]
     InvalidCredentials,
-    /// Right password, but the address was never confirmed.
-    #[error("Confirm your email address first: open the link in the email we sent you.")]
-    NotConfirmed,
     /// A rate limit was hit.
     #[error("Too many attempts. Wait a few minutes and try again.")]
     TooManyAttempts,
@@ -52,6 +52,9 @@ pub enum AccountsError {
     /// No live session.
     #[error("Log in first.")]
     Unauthenticated,
+    /// Too much work queued (password hashing): try again in a moment.
+    #[error("The service is busy. Try again in a moment.")]
+    Busy,
     /// Anything else (database, hashing); never shown in detail.
     #[error("internal error: {0:#}")]
     Internal(#[from] anyhow::Error),
@@ -65,7 +68,10 @@ impl From<sqlx::Error> for AccountsError {
 
 impl From<HashError> for AccountsError {
     fn from(e: HashError) -> Self {
-        Self::Internal(anyhow::Error::new(e))
+        match e {
+            HashError::Busy => Self::Busy,
+            e => Self::Internal(anyhow::Error::new(e)),
+        }
     }
 }
 
@@ -103,6 +109,9 @@ pub struct NewSession {
     pub token: SecretToken,
     /// Expiry, Unix seconds.
     pub expires_at: i64,
+    /// The device token of this browser or app for the account (the one it sent, or a
+    /// new one): sent back on later log-ins, it gives the client its own failure budget.
+    pub device_token: Option<String>,
 }
 
 /// Limits and lifetimes the use cases apply.
@@ -118,16 +127,12 @@ pub struct Settings {
     pub confirmation_ttl: Duration,
     /// Session lifetime.
     pub session_ttl: Duration,
-    /// Recovery emails per account per hour.
-    pub recovery_per_account_per_hour: u32,
-    /// Recovery requests per client IP per hour.
-    pub recovery_per_ip_per_hour: u32,
-    /// Failed log-ins per account per 15 minutes.
-    pub login_failures_per_account: u32,
-    /// Failed log-ins per client IP per 15 minutes.
-    pub login_failures_per_ip: u32,
-    /// Bad tokens per client IP per 15 minutes.
-    pub token_guesses_per_ip: u32,
+    /// A session unused for this long ends.
+    pub session_idle_timeout: Duration,
+    /// Unconfirmed accounts older than this are deleted.
+    pub unconfirmed_account_ttl: Duration,
+    /// Every rate limit.
+    pub limits: Limits,
 }
 
 /// The account use cases. Cheap to clone.
@@ -142,11 +147,12 @@ struct Inner {
     hasher: PasswordHasher,
     policy: PasswordPolicy,
     settings: Settings,
+    keys: Keys,
     wake_worker: Arc<Notify>,
     intake: RecoveryIntake,
 }
 
-fn audit_event(
+pub(crate) fn audit_event(
     event: &'static str,
     account_id: Option<String>,
     client_ip: Option<String>,
@@ -192,59 +198,11 @@ fn outbox_email(to: &str, email: RenderedEmail, now: i64) -> store::NewEmail {
     }
 }
 
-/// How many of `n` hits just counted (window total now `hits`) fit under `limit`: the
-/// k-th of them is the `(hits - n + k)`-th of the window.
-fn within_limit(limit: i64, hits: i64, n: i64) -> usize {
-    usize::try_from((limit - (hits - n)).clamp(0, n)).unwrap_or(0)
-}
-
-/// Counts a group of hits against `limit` per bucket of `window` seconds, one
-/// statement for all buckets, and says for each hit (in order) whether it is within
-/// its bucket's limit. `None` is a hit that counts nowhere (answered `false`).
-pub(crate) async fn admit(
-    tx: &mut Tx,
-    buckets: &[Option<String>],
-    limit: i64,
-    now: i64,
-    window: i64,
-) -> sqlx::Result<Vec<bool>> {
-    let mut counts: Vec<(String, i64)> = Vec::new();
-    let mut slot: HashMap<&str, usize> = HashMap::new();
-    for b in buckets.iter().flatten() {
-        let i = *slot.entry(b).or_insert_with(|| {
-            counts.push((b.clone(), 0));
-            counts.len() - 1
-        });
-        counts[i].1 += 1;
-    }
-    let hits: HashMap<String, i64> = store::rate_limit_add_many(&mut **tx, &counts, now, window)
-        .await?
-        .into_iter()
-        .collect();
-    let mut left: HashMap<&str, usize> = counts
-        .iter()
-        .map(|(b, n)| {
-            // A bucket the database did not report admits nothing.
-            let hits = hits.get(b).copied().unwrap_or(i64::MAX);
-            (b.as_str(), within_limit(limit, hits, *n))
-        })
-        .collect();
-    Ok(buckets
-        .iter()
-        .map(|b| match b.as_deref().and_then(|b| left.get_mut(b)) {
-            Some(n) if *n > 0 => {
-                *n -= 1;
-                true
-            }
-            _ => false,
-        })
-        .collect())
-}
-
-/// Rate-limit buckets name accounts by a hash of the address, not the address.
-pub(crate) fn bucket(kind: &str, key: &str) -> String {
-    let digest = Sha256::digest(key.as_bytes());
-    format!("{kind}:{}", hex::encode(&digest[..12]))
+/// The lookup key of a stored address (the address is stored normalised, so this is
+/// the key it was registered under).
+fn lookup_of(stored_email: &str) -> String {
+    EmailAddress::parse(stored_email)
+        .map_or_else(|_| stored_email.to_lowercase(), |e| e.lookup_key())
 }
 
 impl Accounts {
@@ -255,13 +213,11 @@ impl Accounts {
         hasher: PasswordHasher,
         policy: PasswordPolicy,
         settings: Settings,
+        keys: Keys,
         wake_worker: Arc<Notify>,
     ) -> Self {
-        let intake = RecoveryIntake::start(
-            store.clone(),
-            settings.recovery_per_ip_per_hour,
-            wake_worker.clone(),
-        );
+        let intake =
+            RecoveryIntake::start(store.clone(), settings.limits.clone(), wake_worker.clone());
         Self {
             inner: Arc::new(Inner {
                 store,
@@ -269,10 +225,16 @@ impl Accounts {
                 hasher,
                 policy,
                 settings,
+                keys,
                 wake_worker,
                 intake,
             }),
         }
+    }
+
+    /// The keys derived from the server secret (CSRF tokens, device tokens).
+    pub fn keys(&self) -> &Keys {
+        &self.inner.keys
     }
 
     /// The settings in force.
@@ -313,27 +275,70 @@ impl Accounts {
         self.inner.wake_worker.notify_one();
     }
 
-    async fn limited(&self, bucket: &str, window: i64, limit: u32) -> Result<bool> {
-        let hits =
-            store::rate_limit_peek(self.inner.store.pool(), bucket, self.now(), window).await?;
-        Ok(hits >= i64::from(limit))
+    fn limits(&self) -> &Limits {
+        &self.inner.settings.limits
     }
 
-    async fn hit(&self, bucket: &str, window: i64) -> Result<i64> {
-        Ok(store::rate_limit_hit(self.inner.store.pool(), bucket, self.now(), window).await?)
+    /// Takes an attempt from each bucket before the work it guards; `TooManyAttempts`
+    /// (and an audit event) when one of them is spent.
+    async fn take(&self, buckets: &[Bucket], ip: IpAddr, refused: &'static str) -> Result<()> {
+        if self
+            .limits()
+            .take(&self.inner.store, buckets, self.now())
+            .await?
+        {
+            Ok(())
+        } else {
+            self.audit(refused, None, ip).await?;
+            Err(AccountsError::TooManyAttempts)
+        }
     }
 
-    async fn audit(&self, event: &'static str, account: Option<&str>, ip: &str) -> Result<()> {
+    async fn give_back(&self, buckets: &[Bucket]) -> Result<()> {
+        Ok(self
+            .limits()
+            .give_back(&self.inner.store, buckets, self.now())
+            .await?)
+    }
+
+    async fn audit(&self, event: &'static str, account: Option<&str>, ip: IpAddr) -> Result<()> {
         store::audit(
             self.inner.store.pool(),
             self.now(),
             event,
             account,
-            Some(ip),
+            Some(&ip.to_string()),
             None,
         )
         .await?;
         Ok(())
+    }
+
+    /// The budget a password check is taken from: a trusted device's own, or the
+    /// account's and the client's shared ones. `device` is the token the client sent.
+    fn password_budget(
+        &self,
+        lookup: &str,
+        account: Option<&AccountRow>,
+        device: Option<&str>,
+        ip: IpAddr,
+    ) -> (Vec<Bucket>, Option<String>) {
+        let trusted = device
+            .and_then(|t| self.inner.keys.verify_device(t))
+            .filter(|d| account.is_some_and(|a| a.id == d.account_id));
+        match trusted {
+            Some(d) => (
+                vec![Bucket::LoginDevice(d.id)],
+                device.map(|t| t.trim().to_owned()),
+            ),
+            None => (
+                vec![
+                    Bucket::LoginAccount(lookup.to_owned()),
+                    Bucket::LoginClient(ClientKey::of(ip)),
+                ],
+                None,
+            ),
+        }
     }
 
     // ------------------------------------------------------------ sign-up
@@ -341,22 +346,52 @@ impl Accounts {
     /// Creates an account and emails a confirmation link. Whether the address was
     /// already registered is never revealed: its owner gets an email instead, and both
     /// paths hash a password and write one transaction.
+    ///
+    /// Limits: sign-ups per client (taken before the password is hashed; past it 429),
+    /// and emails per address (past it the same answer, and no email).
     pub async fn sign_up(
         &self,
         email: &str,
         password: &str,
         confirm: Option<&str>,
-        ip: &str,
+        ip: IpAddr,
     ) -> Result<()> {
         let email = EmailAddress::parse(email)?;
         if confirm.is_some_and(|c| c != password) {
             return Err(PasswordRejection::Mismatch.into());
         }
         let password = Password::parse_new(password, &self.inner.policy, email.as_str())?;
+        self.take(
+            &[Bucket::SignupClient(ClientKey::of(ip))],
+            ip,
+            "signup_rate_limited_ip",
+        )
+        .await?;
         let hash = self.inner.hasher.hash(&password).await?;
         let now = self.now();
+        let ip_text = ip.to_string();
+        let ip = ip_text.as_str();
         let id = store::new_id();
         let mut tx = self.inner.store.begin().await?;
+        // An address left unconfirmed past its time is free again, now (the worker also
+        // purges them, later).
+        store::delete_stale_unconfirmed(
+            &mut tx,
+            &email.lookup_key(),
+            now - secs(self.inner.settings.unconfirmed_account_ttl),
+        )
+        .await?;
+        let mailed = self
+            .limits()
+            .admit(
+                &mut tx,
+                &[Some(Bucket::SignupAddress(email.lookup_key()))],
+                now,
+            )
+            .await?
+            .first()
+            .copied()
+            .unwrap_or(false);
         let created = store::insert_account(
             &mut *tx,
             &id,
@@ -390,22 +425,19 @@ impl Accounts {
         } else if let Some(existing) =
             store::account_by_email(&mut *tx, &email.lookup_key()).await?
         {
-            // Mail goes to the stored address, never the typed one.
-            let mail = templates::signup_attempt(&self.email_context(
-                &existing.email,
-                String::new(),
-                Duration::ZERO,
-            ))?;
-            self.enqueue(&mut tx, &existing.email, mail, now).await?;
-            store::audit(
-                &mut *tx,
-                now,
-                "signup_with_existing_address",
-                Some(&existing.id),
-                Some(ip),
-                None,
-            )
-            .await?;
+            let event = if mailed {
+                // Mail goes to the stored address, never the typed one.
+                let mail = templates::signup_attempt(&self.email_context(
+                    &existing.email,
+                    String::new(),
+                    Duration::ZERO,
+                ))?;
+                self.enqueue(&mut tx, &existing.email, mail, now).await?;
+                "signup_with_existing_address"
+            } else {
+                "signup_rate_limited_address"
+            };
+            store::audit(&mut *tx, now, event, Some(&existing.id), Some(ip), None).await?;
         }
         tx.commit().await?;
         self.wake();
@@ -413,8 +445,8 @@ impl Accounts {
     }
 
     /// Whether a confirmation token can still be used (does not use it).
-    pub async fn confirmation_is_valid(&self, token: &str, ip: &str) -> Result<bool> {
-        self.guard_token_guesses(ip).await?;
+    pub async fn confirmation_is_valid(&self, token: &str, ip: IpAddr) -> Result<bool> {
+        let guess = self.take_token_guess(ip).await?;
         let t = SecretToken::from_client(token);
         let found = store::peek_token(
             self.inner.store.pool(),
@@ -423,15 +455,15 @@ impl Accounts {
             self.now(),
         )
         .await?;
-        if found.is_none() {
-            self.hit(&bucket("token-ip", ip), SHORT_WINDOW).await?;
+        if found.is_some() {
+            self.give_back(&guess).await?;
         }
         Ok(found.is_some())
     }
 
     /// Confirms the address of the account the token was sent for.
-    pub async fn confirm(&self, token: &str, ip: &str) -> Result<()> {
-        self.guard_token_guesses(ip).await?;
+    pub async fn confirm(&self, token: &str, ip: IpAddr) -> Result<()> {
+        let guess = self.take_token_guess(ip).await?;
         let t = SecretToken::from_client(token);
         let now = self.now();
         let mut tx = self.inner.store.begin().await?;
@@ -439,7 +471,6 @@ impl Accounts {
             store::consume_token(&mut *tx, &t.hash(), TokenPurpose::Confirmation, now).await?
         else {
             tx.rollback().await?;
-            self.hit(&bucket("token-ip", ip), SHORT_WINDOW).await?;
             return Err(AccountsError::InvalidToken);
         };
         store::confirm_account(&mut *tx, &account_id, now).await?;
@@ -448,58 +479,50 @@ impl Accounts {
             now,
             "account_confirmed",
             Some(&account_id),
-            Some(ip),
+            Some(&ip.to_string()),
             None,
         )
         .await?;
         tx.commit().await?;
+        self.give_back(&guess).await?;
         Ok(())
     }
 
-    async fn guard_token_guesses(&self, ip: &str) -> Result<()> {
-        if self
-            .limited(
-                &bucket("token-ip", ip),
-                SHORT_WINDOW,
-                self.inner.settings.token_guesses_per_ip,
-            )
-            .await?
-        {
-            self.audit("token_guesses_rate_limited", None, ip).await?;
-            return Err(AccountsError::TooManyAttempts);
-        }
-        Ok(())
+    /// Takes a token guess from the client's budget (given back when the token is good).
+    async fn take_token_guess(&self, ip: IpAddr) -> Result<[Bucket; 1]> {
+        let guess = [Bucket::TokenGuessClient(ClientKey::of(ip))];
+        self.take(&guess, ip, "token_guesses_rate_limited").await?;
+        Ok(guess)
     }
 
     // ------------------------------------------------------------ sessions
 
     /// Checks email + password (against a dummy hash when there is no such account, so
-    /// both cost the same) and opens a session. Failures are counted per address and per
-    /// client; past the limit every attempt is refused for a while, whatever the address.
+    /// both cost the same) and opens a session.
+    ///
+    /// The attempt is taken from its budget *before* the hash is verified and given back
+    /// only on success, so no number of concurrent requests gets more guesses than the
+    /// limit. The budget is the trusted device's own when the client sends a valid
+    /// device token of this account (`device`), so failures from elsewhere never lock
+    /// the owner out; otherwise the account's and the client's shared ones. A right
+    /// password for an account whose address is not confirmed yet is answered exactly
+    /// like a wrong one (and counted like one), so log-in cannot tell whether a sign-up
+    /// created the account.
     pub async fn log_in(
         &self,
         email: &str,
         password: &str,
         kind: SessionKind,
-        ip: &str,
+        device: Option<&str>,
+        ip: IpAddr,
     ) -> Result<NewSession> {
         let Ok(email) = EmailAddress::parse(email) else {
             return Err(AccountsError::InvalidCredentials);
         };
-        let account_bucket = bucket("login-account", &email.lookup_key());
-        let ip_bucket = bucket("login-ip", ip);
-        let s = &self.inner.settings;
-        if self
-            .limited(&account_bucket, SHORT_WINDOW, s.login_failures_per_account)
-            .await?
-            || self
-                .limited(&ip_bucket, SHORT_WINDOW, s.login_failures_per_ip)
-                .await?
-        {
-            self.audit("login_rate_limited", None, ip).await?;
-            return Err(AccountsError::TooManyAttempts);
-        }
         let account = store::account_by_email(self.inner.store.pool(), &email.lookup_key()).await?;
+        let (budget, trusted_device) =
+            self.password_budget(&email.lookup_key(), account.as_ref(), device, ip);
+        self.take(&budget, ip, "login_rate_limited").await?;
         let stored = match &account {
             Some(a) => Some(PasswordHash::parse(&a.password_hash)?),
             None => None,
@@ -507,18 +530,21 @@ impl Accounts {
         let password = Password::for_verification(password);
         let verdict = self.inner.hasher.verify(&password, stored.as_ref()).await?;
         let (account, needs_rehash) = match (account, verdict) {
-            (Some(a), Verification::Match { needs_rehash }) => (a, needs_rehash),
+            (Some(a), Verification::Match { needs_rehash }) if a.confirmed_at.is_some() => {
+                (a, needs_rehash)
+            }
+            (Some(a), Verification::Match { .. }) => {
+                self.audit("login_refused_unconfirmed", Some(&a.id), ip)
+                    .await?;
+                return Err(AccountsError::InvalidCredentials);
+            }
             (account, _) => {
-                self.hit(&account_bucket, SHORT_WINDOW).await?;
-                self.hit(&ip_bucket, SHORT_WINDOW).await?;
                 self.audit("login_failed", account.as_ref().map(|a| a.id.as_str()), ip)
                     .await?;
                 return Err(AccountsError::InvalidCredentials);
             }
         };
-        if account.confirmed_at.is_none() {
-            return Err(AccountsError::NotConfirmed);
-        }
+        self.give_back(&budget).await?;
         if needs_rehash {
             let fresh = self.inner.hasher.hash(&password).await?;
             store::set_password_hash(self.inner.store.pool(), &account.id, fresh.as_str(), None)
@@ -526,20 +552,21 @@ impl Accounts {
             self.audit("password_rehashed", Some(&account.id), ip)
                 .await?;
         }
-        store::rate_limit_reset(self.inner.store.pool(), &account_bucket).await?;
         let now = self.now();
         let mut tx = self.inner.store.begin().await?;
-        let session = self.open_session(&mut tx, &account.id, kind, now).await?;
+        let mut session = self.open_session(&mut tx, &account.id, kind, now).await?;
         store::audit(
             &mut *tx,
             now,
             "login_succeeded",
             Some(&account.id),
-            Some(ip),
-            None,
+            Some(&ip.to_string()),
+            trusted_device.is_some().then_some("trusted device"),
         )
         .await?;
         tx.commit().await?;
+        session.device_token =
+            Some(trusted_device.unwrap_or_else(|| self.inner.keys.issue_device(&account.id)));
         Ok(session)
     }
 
@@ -561,21 +588,31 @@ impl Accounts {
             expires_at,
         )
         .await?;
-        Ok(NewSession { token, expires_at })
+        Ok(NewSession {
+            token,
+            expires_at,
+            device_token: None,
+        })
     }
 
-    /// The account of a live session.
+    /// The account of a live session (not expired, not idle for longer than the idle
+    /// timeout); using it keeps it alive.
     pub async fn session_account(&self, session: &str) -> Result<Option<AccountRow>> {
         let t = SecretToken::from_client(session);
-        Ok(store::session_account(self.inner.store.pool(), &t.hash(), self.now()).await?)
+        let now = self.now();
+        let idle_since = now - secs(self.inner.settings.session_idle_timeout);
+        let account =
+            store::session_account(self.inner.store.pool(), &t.hash(), now, idle_since).await?;
+        if account.is_some() {
+            store::touch_session(self.inner.store.pool(), &t.hash(), now, TOUCH_EVERY).await?;
+        }
+        Ok(account)
     }
 
     /// Ends one session.
-    pub async fn log_out(&self, session: &str, ip: &str) -> Result<()> {
+    pub async fn log_out(&self, session: &str, ip: IpAddr) -> Result<()> {
         let t = SecretToken::from_client(session);
-        if let Some(a) =
-            store::session_account(self.inner.store.pool(), &t.hash(), self.now()).await?
-        {
+        if let Some(a) = self.session_account(session).await? {
             store::delete_session(self.inner.store.pool(), &t.hash()).await?;
             self.audit("logged_out", Some(&a.id), ip).await?;
         }
@@ -589,11 +626,11 @@ impl Accounts {
     /// an email, or into nothing. Requests are written in groups (see [`crate::intake`]);
     /// this returns once this one is committed. Past the per-client limit the request is
     /// dropped, still with the same answer.
-    pub async fn request_recovery(&self, email: &str, ip: &str) -> Result<()> {
+    pub async fn request_recovery(&self, email: &str, ip: IpAddr) -> Result<()> {
         let email = EmailAddress::parse(email)?;
         let request = store::RecoveryRequest {
             email_lookup: email.lookup_key(),
-            client_ip: ip.to_owned(),
+            client_ip: ip.to_string(),
             requested_at: self.now(),
         };
         self.inner
@@ -627,16 +664,15 @@ impl Accounts {
             .collect();
 
         // Each account's requests in this batch, counted against its hourly limit at once.
-        let buckets: Vec<Option<String>> = requests
+        let buckets: Vec<Option<Bucket>> = requests
             .iter()
             .map(|r| {
                 accounts
                     .get(&r.email_lookup)
-                    .map(|a| bucket("recovery-account", &a.id))
+                    .map(|a| Bucket::RecoveryAccount(a.id.clone()))
             })
             .collect();
-        let limit = i64::from(self.inner.settings.recovery_per_account_per_hour);
-        let admitted = admit(&mut tx, &buckets, limit, now, HOUR).await?;
+        let admitted = self.limits().admit(&mut tx, &buckets, now).await?;
 
         let ttl = self.inner.settings.recovery_ttl;
         let (mut tokens, mut emails, mut events) = (Vec::new(), Vec::new(), Vec::new());
@@ -683,8 +719,8 @@ impl Accounts {
 
     /// The account a recovery token belongs to, if it can still be used. Does not use
     /// the token (mail scanners open links).
-    pub async fn check_recovery_token(&self, token: &str, ip: &str) -> Result<AccountRow> {
-        self.guard_token_guesses(ip).await?;
+    pub async fn check_recovery_token(&self, token: &str, ip: IpAddr) -> Result<AccountRow> {
+        let guess = self.take_token_guess(ip).await?;
         let t = SecretToken::from_client(token);
         let found = match store::peek_token(
             self.inner.store.pool(),
@@ -698,9 +734,11 @@ impl Accounts {
             None => None,
         };
         match found {
-            Some(a) => Ok(a),
+            Some(a) => {
+                self.give_back(&guess).await?;
+                Ok(a)
+            }
             None => {
-                self.hit(&bucket("token-ip", ip), SHORT_WINDOW).await?;
                 self.audit("recovery_token_refused", None, ip).await?;
                 Err(AccountsError::InvalidToken)
             }
@@ -715,7 +753,7 @@ impl Accounts {
         token: &str,
         new_password: &str,
         confirm: Option<&str>,
-        ip: &str,
+        ip: IpAddr,
     ) -> Result<()> {
         let account = self.check_recovery_token(token, ip).await?;
         if confirm.is_some_and(|c| c != new_password) {
@@ -741,9 +779,11 @@ impl Accounts {
             .await?;
         // Opening the emailed link proves the address.
         store::confirm_account(&mut *tx, &account.id, now).await?;
+        // The owner proved they read the mailbox: failures counted against the account
+        // no longer matter.
         store::rate_limit_reset(
             &mut *tx,
-            &bucket("login-account", &account.email.to_lowercase()),
+            &Bucket::LoginAccount(lookup_of(&account.email)).key(),
         )
         .await?;
         tx.commit().await?;
@@ -757,9 +797,11 @@ impl Accounts {
         account: &AccountRow,
         hash: &PasswordHash,
         now: i64,
-        ip: &str,
+        ip: IpAddr,
         event: &'static str,
     ) -> Result<()> {
+        let ip_text = ip.to_string();
+        let ip = ip_text.as_str();
         store::set_password_hash(&mut **tx, &account.id, hash.as_str(), Some(now)).await?;
         store::revoke_tokens(&mut **tx, &account.id, now).await?;
         let ended = store::delete_sessions_of(&mut **tx, &account.id).await?;
@@ -794,27 +836,22 @@ impl Accounts {
         new_password: &str,
         confirm: Option<&str>,
         kind: SessionKind,
-        ip: &str,
+        device: Option<&str>,
+        ip: IpAddr,
     ) -> Result<NewSession> {
         let account = self
             .session_account(session)
             .await?
             .ok_or(AccountsError::Unauthenticated)?;
-        let account_bucket = bucket("login-account", &account.email.to_lowercase());
-        if self
-            .limited(
-                &account_bucket,
-                SHORT_WINDOW,
-                self.inner.settings.login_failures_per_account,
-            )
-            .await?
-        {
-            return Err(AccountsError::TooManyAttempts);
-        }
         if confirm.is_some_and(|c| c != new_password) {
             return Err(PasswordRejection::Mismatch.into());
         }
         let password = Password::parse_new(new_password, &self.inner.policy, &account.email)?;
+        // Guesses of the current password share the log-in budget, taken before checking.
+        let (budget, _) =
+            self.password_budget(&lookup_of(&account.email), Some(&account), device, ip);
+        self.take(&budget, ip, "password_change_rate_limited")
+            .await?;
         let stored = PasswordHash::parse(&account.password_hash)?;
         let verdict = self
             .inner
@@ -822,11 +859,11 @@ impl Accounts {
             .verify(&Password::for_verification(current), Some(&stored))
             .await?;
         if verdict == Verification::Mismatch {
-            self.hit(&account_bucket, SHORT_WINDOW).await?;
             self.audit("password_change_refused", Some(&account.id), ip)
                 .await?;
             return Err(AccountsError::CurrentPasswordIncorrect);
         }
+        self.give_back(&budget).await?;
         let hash = self.inner.hasher.hash(&password).await?;
         let now = self.now();
         let mut tx = self.inner.store.begin().await?;
@@ -874,29 +911,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_batch_is_cut_where_the_limit_falls() {
-        // Nothing before, 3 arrive, limit 10: all pass.
-        assert_eq!(within_limit(10, 3, 3), 3);
-        // 8 before, 5 arrive, limit 10: the 9th and 10th pass.
-        assert_eq!(within_limit(10, 13, 5), 2);
-        // Already at the limit: none.
-        assert_eq!(within_limit(10, 14, 4), 0);
-        // Exactly reaching it: all.
-        assert_eq!(within_limit(10, 10, 4), 4);
-    }
-
-    #[test]
     fn durations_read_as_words() {
         assert_eq!(words(Duration::from_secs(1800)), "30 minutes");
         assert_eq!(words(Duration::from_secs(3600)), "1 hour");
         assert_eq!(words(Duration::from_secs(86400)), "24 hours");
         assert_eq!(words(Duration::from_secs(2 * 86400)), "2 days");
-    }
-
-    #[test]
-    fn buckets_do_not_contain_the_address() {
-        let b = bucket("login-account", "alice@example.com");
-        assert!(!b.contains("alice"));
-        assert!(b.starts_with("login-account:"));
     }
 }

@@ -9,11 +9,19 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
+use ipnet::IpNet;
 use url::Url;
 
 /// A path where an empty value means "none" (clap's own path parser refuses it).
 fn parse_optional_path(s: &str) -> Result<PathBuf, String> {
     Ok(PathBuf::from(s))
+}
+
+fn parse_cidr(s: &str) -> Result<IpNet, String> {
+    let s = s.trim();
+    s.parse::<IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("{s:?} is not an address or CIDR (e.g. 10.0.0.0/8, 2001:db8::/32)"))
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -33,6 +41,24 @@ pub struct Config {
     /// Address the HTTP server listens on.
     #[arg(long, env = "PORTAL_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+
+    /// Address of the operator listener: `/metrics` (Prometheus), `/healthz`, `/readyz`.
+    /// Keep it off the public network: the counters move with per-account activity.
+    #[arg(long, env = "PORTAL_ADMIN_LISTEN", default_value = "127.0.0.1:9000")]
+    pub admin_listen: SocketAddr,
+
+    /// Server secret (at least 32 characters) under which CSRF tokens and device cookies
+    /// are signed. Unset: one is generated on first start and kept in the database, so
+    /// every instance on that database shares it.
+    #[arg(long, env = "PORTAL_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+
+    /// Reverse proxies / load balancers whose `X-Forwarded-For` is believed
+    /// (comma-separated CIDRs or addresses, e.g. `10.0.0.0/8,192.0.2.1`). From those
+    /// peers the client is the right-most untrusted address of the header; from any
+    /// other peer the header is ignored. Default: none.
+    #[arg(long, env = "PORTAL_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_cidr)]
+    pub trusted_proxies: Vec<IpNet>,
 
     /// Public base URL of the portal (e.g. https://account.example.com). The only base of
     /// links in emails; Host and X-Forwarded-Host are never used. Default: http://<listen>.
@@ -94,6 +120,15 @@ pub struct Config {
     #[arg(long, env = "PORTAL_SESSION_TTL", default_value = "12h", value_parser = parse_duration)]
     pub session_ttl: Duration,
 
+    /// A session not used for this long ends (before its absolute lifetime).
+    #[arg(long, env = "PORTAL_SESSION_IDLE_TIMEOUT", default_value = "30m", value_parser = parse_duration)]
+    pub session_idle_timeout: Duration,
+
+    /// Accounts whose address was not confirmed within this time are deleted, so that
+    /// nobody can hold an address they cannot read.
+    #[arg(long, env = "PORTAL_UNCONFIRMED_ACCOUNT_TTL", default_value = "7days", value_parser = parse_duration)]
+    pub unconfirmed_account_ttl: Duration,
+
     /// Minimum password length in characters (8..=128).
     #[arg(long, env = "PORTAL_PASSWORD_MIN_LENGTH", default_value_t = 12)]
     pub password_min_length: usize,
@@ -114,6 +149,11 @@ pub struct Config {
     #[arg(long, env = "PORTAL_MAX_CONCURRENT_HASHES")]
     pub max_concurrent_hashes: Option<usize>,
 
+    /// Password hashes waiting for a thread. When that many wait, requests that need a
+    /// hash are answered 503 with `Retry-After` instead of queueing without bound.
+    #[arg(long, env = "PORTAL_MAX_QUEUED_HASHES", default_value_t = 1024)]
+    pub max_queued_hashes: usize,
+
     /// Recovery emails per account per hour (more requests are answered the same way but
     /// send nothing).
     #[arg(
@@ -128,13 +168,34 @@ pub struct Config {
     #[arg(long, env = "PORTAL_RECOVERY_PER_IP_PER_HOUR", default_value_t = 100)]
     pub recovery_per_ip_per_hour: u32,
 
-    /// Failed log-ins per account per 15 minutes before log-in is refused for a while.
+    /// Failed log-ins per account per 15 minutes from clients without a device cookie
+    /// of that account; past it they are refused for the rest of the window. Attempts are
+    /// counted before the password is checked.
     #[arg(long, env = "PORTAL_LOGIN_FAILURES_PER_ACCOUNT", default_value_t = 10)]
     pub login_failures_per_account: u32,
+
+    /// Failed log-ins per 15 minutes from a browser or app that logged into the account
+    /// before (its signed device cookie or token): its own budget, untouched by failures
+    /// from elsewhere, so the owner is never locked out by others.
+    #[arg(long, env = "PORTAL_LOGIN_FAILURES_PER_DEVICE", default_value_t = 5)]
+    pub login_failures_per_device: u32,
 
     /// Failed log-ins per client IP per 15 minutes.
     #[arg(long, env = "PORTAL_LOGIN_FAILURES_PER_IP", default_value_t = 100)]
     pub login_failures_per_ip: u32,
+
+    /// Emails a sign-up may send to one address per hour (confirmation, or "someone tried
+    /// to sign up with your address"); more sign-ups get the same answer and no email.
+    #[arg(
+        long,
+        env = "PORTAL_SIGNUP_EMAILS_PER_ADDRESS_PER_HOUR",
+        default_value_t = 3
+    )]
+    pub signup_emails_per_address_per_hour: u32,
+
+    /// Sign-ups per client IP per hour (each costs a password hash); more get 429.
+    #[arg(long, env = "PORTAL_SIGNUPS_PER_IP_PER_HOUR", default_value_t = 20)]
+    pub signups_per_ip_per_hour: u32,
 
     /// Wrong or expired tokens (recovery, confirmation) per client IP per 15 minutes.
     #[arg(long, env = "PORTAL_TOKEN_GUESSES_PER_IP", default_value_t = 30)]
@@ -150,13 +211,10 @@ pub struct Config {
     #[arg(long, env = "PORTAL_MAIL_CLAIM_TIMEOUT", default_value = "2m", value_parser = parse_duration)]
     pub mail_claim_timeout: Duration,
 
-    /// Demo accounts to create at start (JSON list of {email, password}); empty = none.
-    #[arg(
-        long,
-        env = "PORTAL_DEMO_ACCOUNTS",
-        default_value = "fixtures/demo-accounts.json",
-        value_parser = parse_optional_path
-    )]
+    /// Demo accounts to create at start (JSON list of {email, password}). Unset or empty:
+    /// none. `cargo run` sets it to the repository's demo fixture; a deployment never
+    /// gets one unless asked.
+    #[arg(long, env = "PORTAL_DEMO_ACCOUNTS", value_parser = parse_optional_path)]
     pub demo_accounts: Option<PathBuf>,
 }
 
@@ -173,6 +231,9 @@ impl Config {
         let any = SocketAddr::from(([127, 0, 0, 1], 0));
         Config {
             listen: any,
+            admin_listen: any,
+            secret_key: None,
+            trusted_proxies: Vec::new(),
             public_url: None,
             database_url: database_url.into(),
             database_max_connections: None,
@@ -185,15 +246,21 @@ impl Config {
             recovery_ttl: Duration::from_secs(30 * 60),
             confirmation_ttl: Duration::from_secs(24 * 3600),
             session_ttl: Duration::from_secs(12 * 3600),
+            session_idle_timeout: Duration::from_secs(30 * 60),
+            unconfirmed_account_ttl: Duration::from_secs(7 * 86400),
             password_min_length: 12,
             argon2_memory_kib: 19456,
             argon2_iterations: 2,
             argon2_parallelism: 1,
             max_concurrent_hashes: None,
+            max_queued_hashes: 1024,
             recovery_per_account_per_hour: 5,
             recovery_per_ip_per_hour: 100,
             login_failures_per_account: 10,
+            login_failures_per_device: 5,
             login_failures_per_ip: 100,
+            signup_emails_per_address_per_hour: 3,
+            signups_per_ip_per_hour: 20,
             token_guesses_per_ip: 30,
             mail_max_attempts: 12,
             mail_claim_timeout: Duration::from_secs(120),
@@ -251,7 +318,7 @@ impl Config {
         {
             return bad(format!(
                 "PORTAL_DATABASE_URL must start with sqlite:, postgres:// or postgresql://, got {:?}",
-                self.database_url
+                redact_url(&self.database_url)
             ));
         }
         if let Some(smtp) = &self.smtp_url {
@@ -259,7 +326,8 @@ impl Config {
                 Ok(u) if matches!(u.scheme(), "smtp" | "smtps") && u.host_str().is_some() => {}
                 _ => {
                     return bad(format!(
-                        "PORTAL_SMTP_URL must look like smtp://host:port or smtps://user:pass@host, got {smtp:?}"
+                        "PORTAL_SMTP_URL must look like smtp://host:port or smtps://user:pass@host, got {:?}",
+                        redact_url(smtp)
                     ));
                 }
             }
@@ -320,6 +388,32 @@ impl Config {
         if self.database_max_connections == Some(0) {
             return bad("PORTAL_DATABASE_MAX_CONNECTIONS must be at least 1".into());
         }
+        if self
+            .secret_key
+            .as_ref()
+            .is_some_and(|k| k.chars().count() < 32)
+        {
+            return bad(
+                "PORTAL_SECRET_KEY must be at least 32 characters (e.g. `openssl rand -base64 32`)"
+                    .into(),
+            );
+        }
+        if self.session_idle_timeout < Duration::from_secs(60) {
+            return bad(format!(
+                "PORTAL_SESSION_IDLE_TIMEOUT must be at least 1m, got {}",
+                humantime::format_duration(self.session_idle_timeout)
+            ));
+        }
+        if self.unconfirmed_account_ttl < self.confirmation_ttl {
+            return bad(format!(
+                "PORTAL_UNCONFIRMED_ACCOUNT_TTL must be at least PORTAL_CONFIRMATION_TTL ({}), got {}",
+                humantime::format_duration(self.confirmation_ttl),
+                humantime::format_duration(self.unconfirmed_account_ttl)
+            ));
+        }
+        if self.max_queued_hashes == 0 {
+            return bad("PORTAL_MAX_QUEUED_HASHES must be at least 1".into());
+        }
         if self.product_name.trim().is_empty() {
             return bad("PORTAL_PRODUCT_NAME must not be empty".into());
         }
@@ -332,6 +426,22 @@ impl Config {
             .as_ref()
             .is_some_and(|u| u.scheme() == "https")
     }
+}
+
+/// `url` with the password of its user-info replaced by `***`, for messages and logs.
+/// Works on text that is not a valid URL too: whatever sits between `scheme://` and the
+/// last `@` before the host is treated as credentials.
+pub fn redact_url(url: &str) -> String {
+    let Some(start) = url.find("://").map(|i| i + 3) else {
+        return url.to_owned();
+    };
+    let rest = &url[start..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return url.to_owned();
+    };
+    let user = rest[..at].split(':').next().unwrap_or_default();
+    format!("{}{user}:***{}", &url[..start], &rest[at..])
 }
 
 /// clap's first error line plus the environment variable of the setting at fault.
@@ -408,6 +518,46 @@ mod tests {
         assert!(e.contains("PORTAL_DATABASE_ACQUIRE_TIMEOUT"), "{e}");
         let c = Config::try_parse_from(["portal", "--mail-claim-timeout", "5s"]).unwrap();
         assert_eq!(c.mail_claim_timeout, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn credentials_never_appear_in_url_messages() {
+        let mut c = Config::for_tests("sqlite://x.db");
+        c.smtp_url = Some("smtps://mailer:hunter2-secret@mail example.com:465".into());
+        let e = c.validate().unwrap_err().to_string();
+        assert!(
+            !e.contains("hunter2-secret") && e.contains("PORTAL_SMTP_URL"),
+            "{e}"
+        );
+        let mut c = Config::for_tests("mysql://root:hunter2-secret@db/x");
+        c.smtp_url = None;
+        let e = c.validate().unwrap_err().to_string();
+        assert!(!e.contains("hunter2-secret"), "{e}");
+        assert_eq!(
+            redact_url("smtps://u:p@ss@host:465/x"),
+            "smtps://u:***@host:465/x"
+        );
+        assert_eq!(redact_url("smtp://host:25"), "smtp://host:25");
+        assert_eq!(redact_url("no url here"), "no url here");
+    }
+
+    #[test]
+    fn the_binary_creates_no_demo_account_by_default() {
+        let c = Config::try_parse_from(["portal"]).unwrap();
+        if std::env::var_os("PORTAL_DEMO_ACCOUNTS").is_none() {
+            assert_eq!(c.demo_accounts, None);
+        }
+    }
+
+    #[test]
+    fn trusted_proxies_are_cidrs_or_addresses() {
+        let c =
+            Config::try_parse_from(["portal", "--trusted-proxies", "10.0.0.0/8, 192.0.2.1,::1"])
+                .unwrap();
+        assert_eq!(c.trusted_proxies.len(), 3);
+        assert!(
+            Config::try_parse_one_line(["portal", "--trusted-proxies", "10.0.0.0/33"]).is_err()
+        );
     }
 
     #[test]

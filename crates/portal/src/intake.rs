@@ -13,11 +13,12 @@
 //! at accounts; the delivery worker does, later).
 
 use std::fmt;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use tokio::sync::{Notify, mpsc, oneshot};
 
-use crate::accounts::{HOUR, admit, bucket};
+use crate::limits::{Bucket, ClientKey, Limits};
 use crate::store::{self, RecoveryRequest, Store};
 
 /// Most requests written by one transaction.
@@ -66,11 +67,12 @@ impl std::error::Error for IntakeError {
 }
 
 impl RecoveryIntake {
-    /// Starts the intake task on the current runtime. `per_ip_per_hour` is the per-client
-    /// limit; `wake` is notified after each commit (the delivery worker).
-    pub fn start(store: Store, per_ip_per_hour: u32, wake: Arc<Notify>) -> Self {
+    /// Starts the intake task on the current runtime. Requests count against
+    /// [`Bucket::RecoveryClient`]; `wake` is notified after each commit (the delivery
+    /// worker).
+    pub fn start(store: Store, limits: Limits, wake: Arc<Notify>) -> Self {
         let (queue, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run(rx, store, i64::from(per_ip_per_hour), wake));
+        tokio::spawn(run(rx, store, limits, wake));
         Self { queue }
     }
 
@@ -86,12 +88,12 @@ impl RecoveryIntake {
     }
 }
 
-async fn run(mut rx: mpsc::Receiver<Pending>, store: Store, per_ip: i64, wake: Arc<Notify>) {
+async fn run(mut rx: mpsc::Receiver<Pending>, store: Store, limits: Limits, wake: Arc<Notify>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         metrics::histogram!("portal_recovery_intake_batch_size").record(batch.len() as f64);
         let started = std::time::Instant::now();
-        let result = commit(&store, &batch, per_ip).await;
+        let result = commit(&store, &batch, &limits).await;
         metrics::histogram!("portal_recovery_intake_commit_seconds")
             .record(started.elapsed().as_secs_f64());
         match &result {
@@ -111,19 +113,25 @@ async fn run(mut rx: mpsc::Receiver<Pending>, store: Store, per_ip: i64, wake: A
 /// One transaction for the whole batch, in at most three statements: count each
 /// client's requests against its limit, log what was dropped (one audit event per
 /// client), write the accepted requests.
-async fn commit(store: &Store, batch: &[Pending], per_ip: i64) -> sqlx::Result<()> {
+async fn commit(store: &Store, batch: &[Pending], limits: &Limits) -> sqlx::Result<()> {
     let now = batch
         .iter()
         .map(|p| p.request.requested_at)
         .max()
         .unwrap_or(0);
-    let buckets: Vec<Option<String>> = batch
+    let buckets: Vec<Option<Bucket>> = batch
         .iter()
-        .map(|p| Some(bucket("recovery-ip", &p.request.client_ip)))
+        .map(|p| {
+            p.request
+                .client_ip
+                .parse::<IpAddr>()
+                .ok()
+                .map(|ip| Bucket::RecoveryClient(ClientKey::of(ip)))
+        })
         .collect();
 
     let mut tx = store.begin().await?;
-    let admitted = admit(&mut tx, &buckets, per_ip, now, HOUR).await?;
+    let admitted = limits.admit(&mut tx, &buckets, now).await?;
     let mut accepted = Vec::with_capacity(batch.len());
     let mut dropped: Vec<(&str, usize)> = Vec::new();
     for (p, admitted) in batch.iter().zip(admitted) {

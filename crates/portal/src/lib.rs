@@ -4,7 +4,8 @@
 //! Layout (see ARCHITECTURE.md): [`config`] (flags + env), [`clock`] (injected time),
 //! [`domain`] (parse-don't-validate newtypes), [`store`] (sqlx, portable SQL),
 //! [`mail`] (templates, outbox, delivery worker), [`intake`] (group commit of
-//! recovery requests), [`accounts`] (the use cases shared by
+//! recovery requests), [`limits`] (every rate limit), [`keys`] (the server secret:
+//! CSRF and device tokens), [`accounts`] (the use cases shared by
 //! the HTML pages and the API), [`web`] (axum), [`startup`] (`Application`).
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
@@ -14,6 +15,8 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod intake;
+pub mod keys;
+pub mod limits;
 pub mod mail;
 pub mod startup;
 pub mod store;

@@ -25,6 +25,10 @@ async fn main() -> ExitCode {
     println!();
     println!("  Portal        {}", app.base_url());
     println!("  Listening     {}", app.local_addr());
+    println!(
+        "  Operators     http://{}/metrics  (PORTAL_ADMIN_LISTEN)",
+        app.admin_addr()
+    );
     if let Some(sink) = app.sink() {
         println!(
             "  Mail sink UI  {}  (SMTP {})",

@@ -15,8 +15,10 @@ use crate::accounts::{Accounts, Settings};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::{PasswordHasher, PasswordPolicy};
+use crate::keys::{self, Keys};
+use crate::limits::Limits;
 use crate::mail::{DeliveryWorker, Mailer};
-use crate::store::Store;
+use crate::store::{self, Store};
 use crate::{telemetry, web};
 
 /// A demo account from `fixtures/demo-accounts.json`.
@@ -32,6 +34,9 @@ pub struct DemoAccount {
 pub struct Application {
     listener: tokio::net::TcpListener,
     local_addr: SocketAddr,
+    admin_listener: tokio::net::TcpListener,
+    admin_addr: SocketAddr,
+    admin_router: axum::Router,
     base_url: String,
     router: axum::Router,
     worker: DeliveryWorker,
@@ -84,6 +89,29 @@ impl Application {
         let local_addr = listener
             .local_addr()
             .context("Failed to read the bound address")?;
+        let admin_listener = tokio::net::TcpListener::bind(config.admin_listen)
+            .await
+            .with_context(|| {
+                format!(
+                    "Failed to listen on {} (PORTAL_ADMIN_LISTEN)",
+                    config.admin_listen
+                )
+            })?;
+        let admin_addr = admin_listener
+            .local_addr()
+            .context("Failed to read the bound admin address")?;
+        let secret = match &config.secret_key {
+            Some(k) => k.clone(),
+            None => store::server_secret(
+                store.pool(),
+                keys::GENERATED_SECRET,
+                &keys::generate_secret(),
+                clock.unix(),
+            )
+            .await
+            .context("Failed to read or create the server secret (PORTAL_SECRET_KEY)")?,
+        };
+        let keys = Keys::derive(&secret);
         let base_url = match &config.public_url {
             Some(u) => u.as_str().trim_end_matches('/').to_owned(),
             None => format!("http://{local_addr}"),
@@ -95,6 +123,7 @@ impl Application {
             config.argon2_iterations,
             config.argon2_parallelism,
             config.max_concurrent_hashes.unwrap_or(cores),
+            config.max_queued_hashes,
         )
         .await
         .context("Failed to set up Argon2 (PORTAL_ARGON2_*)")?;
@@ -106,11 +135,18 @@ impl Application {
             recovery_ttl: config.recovery_ttl,
             confirmation_ttl: config.confirmation_ttl,
             session_ttl: config.session_ttl,
-            recovery_per_account_per_hour: config.recovery_per_account_per_hour,
-            recovery_per_ip_per_hour: config.recovery_per_ip_per_hour,
-            login_failures_per_account: config.login_failures_per_account,
-            login_failures_per_ip: config.login_failures_per_ip,
-            token_guesses_per_ip: config.token_guesses_per_ip,
+            session_idle_timeout: config.session_idle_timeout,
+            unconfirmed_account_ttl: config.unconfirmed_account_ttl,
+            limits: Limits {
+                login_failures_per_account: config.login_failures_per_account,
+                login_failures_per_device: config.login_failures_per_device,
+                login_failures_per_ip: config.login_failures_per_ip,
+                recovery_per_account_per_hour: config.recovery_per_account_per_hour,
+                recovery_per_ip_per_hour: config.recovery_per_ip_per_hour,
+                signup_emails_per_address_per_hour: config.signup_emails_per_address_per_hour,
+                signups_per_ip_per_hour: config.signups_per_ip_per_hour,
+                token_guesses_per_ip: config.token_guesses_per_ip,
+            },
         };
         let accounts = Accounts::new(
             store.clone(),
@@ -118,6 +154,7 @@ impl Application {
             hasher,
             policy,
             settings,
+            keys,
             wake.clone(),
         );
 
@@ -141,10 +178,14 @@ impl Application {
             secure_cookies: config.secure_cookies(),
             metrics,
             recovery_ttl: config.recovery_ttl,
+            trusted_proxies: Arc::from(config.trusted_proxies.as_slice()),
         };
         Ok(Application {
             listener,
             local_addr,
+            admin_listener,
+            admin_addr,
+            admin_router: web::admin_router(state.clone()),
             base_url,
             router: web::router(state),
             worker,
@@ -164,6 +205,11 @@ impl Application {
     /// The bound address.
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// The bound address of the operator listener (`/metrics`, `/healthz`, `/readyz`).
+    pub fn admin_addr(&self) -> SocketAddr {
+        self.admin_addr
     }
 
     /// The public base URL (no trailing slash): `PORTAL_PUBLIC_URL` or
@@ -209,6 +255,9 @@ impl Application {
         let stop = self.shutdown.clone();
         let worker_stop = stop.child_token();
         let worker = tokio::spawn(self.worker.run(worker_stop.clone()));
+        let admin_serve = axum::serve(self.admin_listener, self.admin_router.into_make_service())
+            .with_graceful_shutdown(stop.clone().cancelled_owned());
+        let admin = tokio::spawn(async move { admin_serve.await });
         let served = axum::serve(
             self.listener,
             self.router
@@ -217,6 +266,7 @@ impl Application {
         .with_graceful_shutdown(stop.cancelled_owned())
         .await;
         worker_stop.cancel();
+        let _ = admin.await;
         let _ = worker.await;
         self.store.close().await;
         if let Some(sink) = self.sink.and_then(|s| Arc::try_unwrap(s).ok()) {

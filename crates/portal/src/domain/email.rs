@@ -1,7 +1,14 @@
 use std::fmt;
 
-/// A syntactically valid email address, trimmed. The original case is kept for
-/// sending; [`EmailAddress::lookup_key`] is what accounts are found by.
+use unicode_normalization::UnicodeNormalization;
+
+/// A valid email address, trimmed, that the mail transport accepts as it is. The
+/// original case is kept for sending; [`EmailAddress::lookup_key`] is what accounts are
+/// found by.
+///
+/// Text that Unicode compatibility normalisation (NFKC) would change is refused rather
+/// than silently rewritten: `\u{212A}ate@example.org` (a Kelvin sign, not a K) lower-cases
+/// to `kate@example.org`, and would otherwise squat Kate's address.
 #[derive(Clone, PartialEq, Eq)]
 pub struct EmailAddress(String);
 
@@ -14,6 +21,12 @@ pub enum EmailError {
     /// The text does not have the shape name@domain.
     #[error("Enter a valid email address, like name@example.com.")]
     Invalid,
+    /// The text holds characters that stand for others (compatibility forms such as the
+    /// Kelvin sign for K, full-width letters, ligatures).
+    #[error(
+        "This email address contains look-alike characters (such as full-width letters or the Kelvin sign). Type it with ordinary characters."
+    )]
+    LookAlike,
 }
 
 impl EmailAddress {
@@ -45,11 +58,18 @@ impl EmailAddress {
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..");
-        if local_ok && domain_ok {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(EmailError::Invalid)
+        if !(local_ok && domain_ok) {
+            return Err(EmailError::Invalid);
         }
+        if !s.chars().eq(s.nfkc()) {
+            return Err(EmailError::LookAlike);
+        }
+        // What is accepted here must be deliverable: the transport's own address type
+        // has the last word.
+        if s.parse::<lettre::Address>().is_err() {
+            return Err(EmailError::Invalid);
+        }
+        Ok(Self(s.to_owned()))
     }
 
     /// The address as entered (trimmed).
@@ -57,9 +77,16 @@ impl EmailAddress {
         &self.0
     }
 
-    /// Case-insensitive key accounts are looked up by.
+    /// The key accounts are looked up by: the local part case-folded, the domain in its
+    /// ASCII (IDNA) form, lower case; the same mailbox always gives the same key.
     pub fn lookup_key(&self) -> String {
-        self.0.to_lowercase()
+        let (local, domain) = self.0.rsplit_once('@').unwrap_or((&self.0, ""));
+        let local: String = local.to_lowercase().nfkc().collect();
+        let domain = match url::Host::parse(domain) {
+            Ok(url::Host::Domain(d)) => d,
+            _ => domain.to_lowercase(),
+        };
+        format!("{local}@{domain}")
     }
 
     /// The part before the `@`.
@@ -113,6 +140,67 @@ mod tests {
         }
         let long = format!("{}@example.com", "a".repeat(65));
         assert!(EmailAddress::parse(&long).is_err());
+    }
+
+    #[test]
+    fn look_alike_characters_are_refused_not_folded() {
+        // KELVIN SIGN + "ate": lower-cases to "kate", so it must never be accepted.
+        assert_eq!(
+            EmailAddress::parse("\u{212A}ate@example.org"),
+            Err(EmailError::LookAlike)
+        );
+        // Full-width letters and ligatures too.
+        assert_eq!(
+            EmailAddress::parse("\u{FF4B}ate@example.org"),
+            Err(EmailError::LookAlike)
+        );
+        assert_eq!(
+            EmailAddress::parse("kate@exa\u{FB03}.org"),
+            Err(EmailError::LookAlike)
+        );
+        assert_eq!(
+            EmailAddress::parse("Kate@Example.org")
+                .unwrap()
+                .lookup_key(),
+            "kate@example.org"
+        );
+    }
+
+    #[test]
+    fn no_accepted_non_ascii_character_folds_into_ascii() {
+        // Whatever passes the NFKC check, lower-casing a non-ASCII character never
+        // yields plain ASCII (which would collide with an ordinary address).
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            if c.is_ascii() || !std::iter::once(c).eq(std::iter::once(c).nfkc()) {
+                continue;
+            }
+            let lower: String = c.to_lowercase().collect::<String>().nfkc().collect();
+            assert!(!lower.is_ascii(), "{c:?} folds to {lower:?}");
+        }
+    }
+
+    #[test]
+    fn international_domains_have_one_key() {
+        let a = EmailAddress::parse("anna@m\u{fc}nchen.de").unwrap();
+        let b = EmailAddress::parse("anna@xn--mnchen-3ya.de").unwrap();
+        assert_eq!(a.lookup_key(), b.lookup_key());
+    }
+
+    #[test]
+    fn accepted_addresses_are_accepted_by_the_transport() {
+        for s in [
+            "alice@example.com",
+            "Alice.Smith+tag@Example.COM",
+            "o'brien@example.ie",
+            "anna@m\u{fc}nchen.de",
+        ] {
+            let e = EmailAddress::parse(s).unwrap();
+            assert!(e.as_str().parse::<lettre::Address>().is_ok(), "{s}");
+        }
+        // Shapes the transport refuses are refused here too.
+        for s in ["a..b@example.com", ".a@example.com", "a.@example.com"] {
+            assert!(EmailAddress::parse(s).is_err(), "{s:?} accepted");
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 use std::any::Any;
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 
@@ -54,6 +54,9 @@ pub enum HashError {
     /// A hashing thread failed (the job panicked) or the pool has stopped.
     #[error("hashing task failed: {0}")]
     Join(String),
+    /// Too many hashes are waiting for a thread: try again in a moment.
+    #[error("too many password hashes are waiting")]
+    Busy,
 }
 
 /// The outcome of checking a password.
@@ -78,7 +81,7 @@ pub enum Verification {
 #[derive(Clone)]
 pub struct PasswordHasher {
     params: Params,
-    jobs: Sender<Job>,
+    jobs: SyncSender<Job>,
     dummy: PasswordHash,
 }
 
@@ -88,16 +91,17 @@ type Job = Box<dyn FnOnce(&mut Memory) + Send>;
 impl PasswordHasher {
     /// Builds the hasher, starts its threads and computes the dummy hash verified for
     /// unknown accounts, so that a log-in costs the same whether the account exists or
-    /// not.
+    /// not. At most `max_queued` jobs wait for a thread; past that, [`HashError::Busy`].
     pub async fn new(
         memory_kib: u32,
         iterations: u32,
         parallelism: u32,
         max_concurrent: usize,
+        max_queued: usize,
     ) -> Result<Self, HashError> {
         let params = Params::new(memory_kib, iterations, parallelism, None)
             .map_err(|e| HashError::Argon2(e.to_string()))?;
-        let (jobs, queue) = mpsc::channel::<Job>();
+        let (jobs, queue) = mpsc::sync_channel::<Job>(max_queued.max(1));
         let queue = Arc::new(Mutex::new(queue));
         for i in 0..max_concurrent.max(1) {
             let queue = Arc::clone(&queue);
@@ -136,9 +140,12 @@ impl PasswordHasher {
             // The caller may have gone away meanwhile; nobody is left to tell.
             let _ = answer.send(result);
         });
-        self.jobs
-            .send(job)
-            .map_err(|_| HashError::Join("the Argon2 threads have stopped".to_owned()))?;
+        self.jobs.try_send(job).map_err(|e| match e {
+            TrySendError::Full(_) => HashError::Busy,
+            TrySendError::Disconnected(_) => {
+                HashError::Join("the Argon2 threads have stopped".to_owned())
+            }
+        })?;
         answered
             .await
             .map_err(|_| HashError::Join("an Argon2 thread dropped the job".to_owned()))?
@@ -324,7 +331,7 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_are_argon2id_phc_strings_with_owasp_parameters() {
-        let h = PasswordHasher::new(19456, 2, 1, 2).await.unwrap();
+        let h = PasswordHasher::new(19456, 2, 1, 2, 1024).await.unwrap();
         let hash = h
             .hash(&Password::for_verification("velvet-tundra-orbit"))
             .await
@@ -339,7 +346,7 @@ mod tests {
 
     #[tokio::test]
     async fn verification_matches_only_the_right_password() {
-        let h = PasswordHasher::new(19456, 2, 1, 2).await.unwrap();
+        let h = PasswordHasher::new(19456, 2, 1, 2, 1024).await.unwrap();
         let hash = h
             .hash(&Password::for_verification("velvet-tundra-orbit"))
             .await
@@ -374,12 +381,12 @@ mod tests {
 
     #[tokio::test]
     async fn a_hash_with_other_parameters_asks_for_a_rehash() {
-        let old = PasswordHasher::new(8192, 1, 1, 2).await.unwrap();
+        let old = PasswordHasher::new(8192, 1, 1, 2, 1024).await.unwrap();
         let hash = old
             .hash(&Password::for_verification("velvet-tundra-orbit"))
             .await
             .unwrap();
-        let current = PasswordHasher::new(19456, 2, 1, 2).await.unwrap();
+        let current = PasswordHasher::new(19456, 2, 1, 2, 1024).await.unwrap();
         let v = current
             .verify(
                 &Password::for_verification("velvet-tundra-orbit"),
@@ -407,7 +414,7 @@ mod tests {
     #[tokio::test]
     async fn hashes_of_the_crate_and_of_the_pool_are_interchangeable() {
         use argon2::{PasswordHasher as _, PasswordVerifier as _};
-        let h = PasswordHasher::new(19456, 2, 1, 2).await.unwrap();
+        let h = PasswordHasher::new(19456, 2, 1, 2, 1024).await.unwrap();
         let right = Password::for_verification("velvet-tundra-orbit");
         let wrong = Password::for_verification("velvet-tundra-orbiT");
 
@@ -461,7 +468,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn many_concurrent_verifications_all_get_their_own_answer() {
-        let h = PasswordHasher::new(19456, 2, 1, 2).await.unwrap();
+        let h = PasswordHasher::new(19456, 2, 1, 2, 1024).await.unwrap();
         let passwords = [
             "velvet-tundra-orbit",
             "amber-glacier-comet",
@@ -508,8 +515,26 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_full_queue_answers_busy_instead_of_growing() {
+        let h = PasswordHasher::new(8192, 1, 1, 1, 1).await.unwrap();
+        let pw = Password::for_verification("velvet-tundra-orbit");
+        // Ten hashes at once on one thread with room for one waiting job: the first
+        // polls enqueue synchronously, so most of them find the queue full.
+        let results = futures::future::join_all((0..10).map(|_| h.hash(&pw))).await;
+        let busy = results
+            .iter()
+            .filter(|r| matches!(r, Err(HashError::Busy)))
+            .count();
+        let done = results.iter().filter(|r| r.is_ok()).count();
+        assert!(busy >= 7, "{busy} busy");
+        assert!(done >= 1, "{done} done");
+        // Once the queue drains, hashing works again.
+        assert!(h.hash(&pw).await.is_ok());
+    }
+
+    #[tokio::test]
     async fn a_hash_needing_more_memory_than_configured_still_verifies() {
-        let h = PasswordHasher::new(8192, 1, 1, 1).await.unwrap();
+        let h = PasswordHasher::new(8192, 1, 1, 1, 1024).await.unwrap();
         let bigger = crate_hash(
             ALGORITHM,
             VERSION,
@@ -539,7 +564,7 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[tokio::test]
     async fn hashing_runs_below_the_runtime_priority() {
-        let h = PasswordHasher::new(8, 1, 1, 1).await.unwrap();
+        let h = PasswordHasher::new(8, 1, 1, 1, 1024).await.unwrap();
         let nice = h
             .run(|_| {
                 rustix::process::getpriority_process(Some(rustix::thread::gettid()))
@@ -553,7 +578,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_panicking_job_is_answered_and_its_thread_keeps_serving() {
-        let h = PasswordHasher::new(8192, 1, 1, 1).await.unwrap();
+        let h = PasswordHasher::new(8192, 1, 1, 1, 1024).await.unwrap();
         let failed = h
             .run(|_: &mut Memory| -> Result<(), HashError> { panic!("boom") })
             .await;
@@ -596,7 +621,7 @@ mod tests {
             static ON_EXIT: std::cell::RefCell<Option<OnExit>> = const { std::cell::RefCell::new(None) };
         }
 
-        let h = PasswordHasher::new(8192, 1, 1, 1).await.unwrap();
+        let h = PasswordHasher::new(8192, 1, 1, 1, 1024).await.unwrap();
         let (exited, on_exit) = mpsc::channel();
         h.run(move |_: &mut Memory| {
             ON_EXIT.with(|slot| *slot.borrow_mut() = Some(OnExit(exited)));

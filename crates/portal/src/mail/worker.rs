@@ -223,7 +223,11 @@ impl DeliveryWorker {
             let now = self.clock.unix();
             if now.saturating_sub(last_purge) >= PURGE_EVERY_SECS {
                 last_purge = now;
-                if let Err(e) = store::purge_expired(self.store.pool(), now).await {
+                let unconfirmed_ttl =
+                    i64::try_from(self.accounts.settings().unconfirmed_account_ttl.as_secs())
+                        .unwrap_or(i64::MAX / 4);
+                if let Err(e) = store::purge_expired(self.store.pool(), now, unconfirmed_ttl).await
+                {
                     tracing::warn!(error = %e, "purging expired rows failed; will retry");
                 }
             }

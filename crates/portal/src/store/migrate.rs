@@ -30,6 +30,11 @@ macro_rules! migrations {
                     "/0002_recovery_queue_order.sql"
                 )),
             },
+            Migration {
+                version: 3,
+                name: "security",
+                sql: include_str!(concat!("../../migrations/", $dir, "/0003_security.sql")),
+            },
         ]
     };
 }

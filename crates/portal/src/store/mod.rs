@@ -381,6 +381,29 @@ pub async fn insert_account<'e>(
     Ok(done.rows_affected() == 1)
 }
 
+/// Deletes the account registered with this address if it was never confirmed and was
+/// created at or before `cutoff` (with its tokens): the address is free again.
+pub async fn delete_stale_unconfirmed(
+    tx: &mut Tx,
+    email_lookup: &str,
+    cutoff: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "DELETE FROM account_tokens WHERE account_id IN (SELECT id FROM accounts \
+         WHERE email_lookup = $1 AND confirmed_at IS NULL AND created_at <= $2)",
+    )
+    .bind(email_lookup.to_owned())
+    .bind(cutoff)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("DELETE FROM accounts WHERE email_lookup = $1 AND confirmed_at IS NULL AND created_at <= $2")
+        .bind(email_lookup.to_owned())
+        .bind(cutoff)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Replaces the password hash; `changed_at` is `Some` for a real change (not a re-hash).
 pub async fn set_password_hash<'e>(
     db: impl AnyExecutor<'e>,
@@ -425,7 +448,7 @@ pub async fn insert_session<'e>(
     expires_at: i64,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO sessions (id_hash, account_id, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO sessions (id_hash, account_id, kind, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $4)",
     )
     .bind(id_hash.as_str().to_owned())
     .bind(account_id.to_owned())
@@ -437,23 +460,42 @@ pub async fn insert_session<'e>(
     Ok(())
 }
 
-/// The account of a live session.
+/// The account of a live session: not expired, and used since `idle_since`.
 pub async fn session_account<'e>(
     db: impl AnyExecutor<'e>,
     id_hash: &TokenHash,
     now: i64,
+    idle_since: i64,
 ) -> sqlx::Result<Option<AccountRow>> {
     let sql = format!(
         "SELECT {ACCOUNT_COLUMNS} FROM sessions s JOIN accounts a ON a.id = s.account_id \
-         WHERE s.id_hash = $1 AND s.expires_at > $2"
+         WHERE s.id_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3"
     );
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id_hash.as_str().to_owned())
         .bind(now)
+        .bind(idle_since)
         .fetch_optional(db)
         .await?
         .map(|r| account_from_row(&r))
         .transpose()
+}
+
+/// Records that a session was used at `now`, unless that was already recorded within
+/// the last `granularity` seconds (a write per minute, not per request).
+pub async fn touch_session<'e>(
+    db: impl AnyExecutor<'e>,
+    id_hash: &TokenHash,
+    now: i64,
+    granularity: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2 AND last_seen_at <= $3")
+        .bind(now)
+        .bind(id_hash.as_str().to_owned())
+        .bind(now - granularity)
+        .execute(db)
+        .await?;
+    Ok(())
 }
 
 /// Ends one session.
@@ -844,7 +886,9 @@ pub async fn outbox_attempt_failed<'e>(
             at,
         ),
         AfterFailure::GiveUp(at) => (
-            "UPDATE outbox SET attempts = attempts + 1, failed_at = $1, claimed_until = NULL, last_error = $2 WHERE id = $3",
+            // The row stays for the operator; the body (maybe a live recovery link) goes.
+            "UPDATE outbox SET attempts = attempts + 1, failed_at = $1, claimed_until = NULL, last_error = $2, \
+             text_body = '', html_body = '' WHERE id = $3",
             at,
         ),
     };
@@ -957,6 +1001,24 @@ pub async fn rate_limit_peek<'e>(
     }
 }
 
+/// Gives one hit back to a bucket whose window is still the current one (an attempt
+/// that was taken before it was checked, and turned out legitimate).
+pub async fn rate_limit_give_back<'e>(
+    db: impl AnyExecutor<'e>,
+    bucket: &str,
+    now: i64,
+    window_secs: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE rate_limits SET hits = hits - 1 WHERE bucket = $1 AND hits > 0 AND window_start > $2",
+    )
+    .bind(bucket.to_owned())
+    .bind(now - window_secs)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// Forgets a bucket (e.g. failed log-ins after a successful one).
 pub async fn rate_limit_reset<'e>(db: impl AnyExecutor<'e>, bucket: &str) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM rate_limits WHERE bucket = $1")
@@ -969,12 +1031,26 @@ pub async fn rate_limit_reset<'e>(db: impl AnyExecutor<'e>, bucket: &str) -> sql
 // ---------------------------------------------------------------- housekeeping
 
 /// Deletes what can no longer matter: expired sessions, tokens expired for a day,
-/// rate-limit windows older than a day, delivered email older than a week. Failed email
-/// and the audit trail are kept.
-pub async fn purge_expired(pool: &AnyPool, now: i64) -> sqlx::Result<()> {
+/// rate-limit windows older than a day, delivered email older than a week, and accounts
+/// never confirmed within `unconfirmed_ttl` seconds (so that nobody can hold an address
+/// they do not own). Failed email rows and the audit trail are kept.
+pub async fn purge_expired(pool: &AnyPool, now: i64, unconfirmed_ttl: i64) -> sqlx::Result<()> {
     const DAY: i64 = 86_400;
     sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
         .bind(now)
+        .execute(pool)
+        .await?;
+    // Their tokens and sessions go with them (ON DELETE CASCADE, also spelled out for
+    // SQLite connections without foreign keys).
+    sqlx::query(
+        "DELETE FROM account_tokens WHERE account_id IN \
+         (SELECT id FROM accounts WHERE confirmed_at IS NULL AND created_at <= $1)",
+    )
+    .bind(now - unconfirmed_ttl)
+    .execute(pool)
+    .await?;
+    sqlx::query("DELETE FROM accounts WHERE confirmed_at IS NULL AND created_at <= $1")
+        .bind(now - unconfirmed_ttl)
         .execute(pool)
         .await?;
     sqlx::query("DELETE FROM account_tokens WHERE expires_at <= $1")
@@ -990,6 +1066,31 @@ pub async fn purge_expired(pool: &AnyPool, now: i64) -> sqlx::Result<()> {
         .execute(pool)
         .await?;
     Ok(())
+}
+
+// ---------------------------------------------------------------- server secrets
+
+/// The server secret called `name`: the stored one, or `fresh` stored now if there was
+/// none (the first instance to start wins; every instance then reads the same value).
+pub async fn server_secret(
+    pool: &AnyPool,
+    name: &str,
+    fresh: &str,
+    now: i64,
+) -> sqlx::Result<String> {
+    sqlx::query(
+        "INSERT INTO server_secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(name.to_owned())
+    .bind(fresh.to_owned())
+    .bind(now)
+    .execute(pool)
+    .await?;
+    sqlx::query("SELECT value FROM server_secrets WHERE name = $1")
+        .bind(name.to_owned())
+        .fetch_one(pool)
+        .await?
+        .try_get("value")
 }
 
 // ---------------------------------------------------------------- audit

@@ -70,8 +70,40 @@ fn bearer(headers: &HeaderMap) -> Result<String, Problem> {
         .ok_or_else(|| Problem::from(AccountsError::Unauthenticated))
 }
 
+/// `Debug` for request and response types that hold a password or a token: every
+/// field's name, and `[REDACTED]` for the secret ones (logs never see them).
+macro_rules! redacted_debug {
+    ($ty:ident { $($field:ident),* } secret { $($secret:ident),* }) => {
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($ty))
+                    $(.field(stringify!($field), &self.$field))*
+                    $(.field(stringify!($secret), &"[REDACTED]"))*
+                    .finish()
+            }
+        }
+    };
+}
+
+redacted_debug!(CreateAccount { email } secret { password });
+redacted_debug!(ConfirmAccount {} secret { token });
+redacted_debug!(CreateSession { email } secret { password });
+redacted_debug!(SessionToken { token_type, expires_at } secret { token, device_token });
+redacted_debug!(CompleteRecovery {} secret { token, new_password });
+redacted_debug!(ChangePassword {} secret { current_password, new_password });
+
+/// The header an app sends its device token in (see [`SessionToken::device_token`]).
+pub const DEVICE_HEADER: &str = "x-device-token";
+
+fn device_header(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(DEVICE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty())
+}
+
 /// Body of `POST /accounts`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 pub struct CreateAccount {
     /// Email address.
     pub email: String,
@@ -87,14 +119,14 @@ pub struct Accepted {
 }
 
 /// Body of `POST /accounts/confirm`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 pub struct ConfirmAccount {
     /// The token from the confirmation link.
     pub token: String,
 }
 
 /// Body of `POST /sessions`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 pub struct CreateSession {
     /// Email address.
     pub email: String,
@@ -103,7 +135,7 @@ pub struct CreateSession {
 }
 
 /// A session token to send as `Authorization: Bearer <token>`.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct SessionToken {
     /// The bearer token.
     pub token: String,
@@ -111,6 +143,11 @@ pub struct SessionToken {
     pub token_type: String,
     /// Expiry (RFC 3339).
     pub expires_at: String,
+    /// This app's signed device token for the account. Keep it and send it back in the
+    /// `X-Device-Token` header when logging in (and changing the password): the app then
+    /// has its own failure budget, and failed log-ins from elsewhere never lock it out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_token: Option<String>,
 }
 
 impl From<NewSession> for SessionToken {
@@ -119,6 +156,7 @@ impl From<NewSession> for SessionToken {
             token: s.token.expose().to_owned(),
             token_type: "Bearer".into(),
             expires_at: rfc3339(s.expires_at),
+            device_token: s.device_token,
         }
     }
 }
@@ -156,7 +194,7 @@ pub struct RequestRecovery {
 }
 
 /// Body of `POST /password-recovery/complete`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 pub struct CompleteRecovery {
     /// The token from the recovery link.
     pub token: String,
@@ -165,7 +203,7 @@ pub struct CompleteRecovery {
 }
 
 /// Body of `PUT /account/password`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 pub struct ChangePassword {
     /// The current password.
     pub current_password: String,
@@ -187,7 +225,7 @@ pub async fn create_account(
 ) -> Result<Response, Problem> {
     state
         .accounts
-        .sign_up(&body.email, &body.password, None, &ip)
+        .sign_up(&body.email, &body.password, None, ip)
         .await?;
     Ok((
         StatusCode::ACCEPTED,
@@ -210,7 +248,7 @@ pub async fn confirm_account(
     ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<ConfirmAccount>,
 ) -> Result<Json<Accepted>, Problem> {
-    state.accounts.confirm(&body.token, &ip).await?;
+    state.accounts.confirm(&body.token, ip).await?;
     Ok(Json(Accepted {
         message: "Your account is confirmed. You can now log in.".into(),
     }))
@@ -220,18 +258,24 @@ pub async fn confirm_account(
 #[utoipa::path(post, path = "/api/v1/sessions", request_body = CreateSession, tag = "sessions",
     responses(
         (status = 201, description = "Logged in", body = SessionToken),
-        (status = 401, description = "Wrong email or password", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Address not confirmed yet", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong email or password (also for an account whose address is not confirmed yet)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failed attempts", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_session(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<CreateSession>,
 ) -> Result<Response, Problem> {
     let session = state
         .accounts
-        .log_in(&body.email, &body.password, SessionKind::Api, &ip)
+        .log_in(
+            &body.email,
+            &body.password,
+            SessionKind::Api,
+            device_header(&headers),
+            ip,
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(SessionToken::from(session))).into_response())
 }
@@ -251,7 +295,7 @@ pub async fn delete_session(
     if state.accounts.session_account(&token).await?.is_none() {
         return Err(AccountsError::Unauthenticated.into());
     }
-    state.accounts.log_out(&token, &ip).await?;
+    state.accounts.log_out(&token, ip).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -305,7 +349,8 @@ pub async fn change_password(
             &body.new_password,
             None,
             SessionKind::Api,
-            &ip,
+            device_header(&headers),
+            ip,
         )
         .await?;
     Ok(Json(session.into()))
@@ -320,7 +365,7 @@ pub async fn request_recovery(
     ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<RequestRecovery>,
 ) -> Result<Response, Problem> {
-    match state.accounts.request_recovery(&body.email, &ip).await {
+    match state.accounts.request_recovery(&body.email, ip).await {
         // A malformed address cannot match an account: same answer.
         Ok(()) | Err(AccountsError::InvalidEmail(_)) => {}
         Err(e) => return Err(e.into()),
@@ -349,7 +394,7 @@ pub async fn complete_recovery(
 ) -> Result<Json<Accepted>, Problem> {
     state
         .accounts
-        .complete_recovery(&body.token, &body.new_password, None, &ip)
+        .complete_recovery(&body.token, &body.new_password, None, ip)
         .await?;
     Ok(Json(Accepted {
         message: super::pages::SUCCESS_SENTENCE.into(),

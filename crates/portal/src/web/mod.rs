@@ -1,5 +1,7 @@
 //! HTTP: the HTML portal ([`pages`]), the JSON API ([`api`]), and what wraps both
-//! ([`security`] headers, cookies and CSRF, metrics).
+//! ([`security`] headers, cookies and CSRF, the client's address, metrics). Operator
+//! endpoints live on a separate listener ([`admin_router`]): `/metrics` moves with
+//! per-account activity, so the public listener answers 404 there.
 
 pub mod api;
 pub mod cookies;
@@ -7,7 +9,7 @@ pub mod pages;
 pub mod problem;
 pub mod security;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,8 +20,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use ipnet::IpNet;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::accounts::Accounts;
 
@@ -36,40 +40,108 @@ pub struct AppState {
     pub metrics: Option<PrometheusHandle>,
     /// Recovery cookie lifetime (the recovery TTL).
     pub recovery_ttl: Duration,
+    /// Peers whose `X-Forwarded-For` is believed (`PORTAL_TRUSTED_PROXIES`).
+    pub trusted_proxies: Arc<[IpNet]>,
 }
 
-/// The client's IP as seen on the socket (forwarded headers are not trusted).
-#[derive(Debug, Clone)]
-pub struct ClientIp(pub String);
+/// The client's address: the socket's peer, or, when that peer is a trusted proxy, the
+/// right-most address of `X-Forwarded-For` that is not a trusted proxy itself. From an
+/// untrusted peer the header is ignored (anyone can write it).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub IpAddr);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string()),
-        ))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        // Without connection info (a router driven in-process) there is no peer to key on.
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+        Ok(ClientIp(client_ip(
+            peer,
+            &parts.headers,
+            &state.trusted_proxies,
+        )))
     }
 }
 
-/// The whole application router.
+/// The address a request comes from, given its peer and headers (see [`ClientIp`]).
+pub fn client_ip(peer: IpAddr, headers: &axum::http::HeaderMap, trusted: &[IpNet]) -> IpAddr {
+    let peer = peer.to_canonical();
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    // Every X-Forwarded-For line, in order, then walked from the right (the hop nearest
+    // to us): each trusted proxy appended the address it got the request from.
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        let Some(ip) = parse_hop(hop) else {
+            // Garbage was written by someone we do not trust: stop at the last good hop.
+            break;
+        };
+        client = ip;
+        if !is_trusted(&ip) {
+            break;
+        }
+    }
+    client
+}
+
+/// One `X-Forwarded-For` entry: an address, possibly with a port or in brackets.
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    if let Ok(ip) = hop.parse::<IpAddr>() {
+        return Some(ip.to_canonical());
+    }
+    hop.parse::<SocketAddr>()
+        .ok()
+        .map(|s| s.ip().to_canonical())
+}
+
+/// The whole application router (the public listener).
 pub fn router(state: AppState) -> Router {
+    // Browsers that saw https once keep to it (only when the public URL is https).
+    let hsts = state.secure_cookies.then(|| {
+        SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        )
+    });
     Router::new()
         .merge(pages::routes())
         .nest("/api/v1", api::routes())
         .route("/api/openapi.json", get(api::openapi_json))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics_text))
         .route("/static/style.css", get(stylesheet))
         .fallback(not_found)
         .layer(middleware::from_fn(security::headers))
+        .layer(tower::util::option_layer(hsts))
         .layer(middleware::from_fn(track_metrics))
         // Forms and JSON bodies are small; larger bodies are refused with 413.
         .layer(RequestBodyLimitLayer::new(64 * 1024))
+        .with_state(state)
+}
+
+/// The operator listener's router (`PORTAL_ADMIN_LISTEN`): `/metrics`, and `/healthz`
+/// and `/readyz` as on the public listener.
+pub fn admin_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics_text))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .with_state(state)
 }
 

@@ -54,7 +54,24 @@ struct Ctx {
 
 impl Ctx {
     fn new(state: &AppState, headers: &HeaderMap, title: &str, logged_in: bool) -> Self {
-        let (csrf, cookie) = cookies::csrf_token(headers, state.secure_cookies);
+        Self::for_session(state, headers, title, logged_in, None)
+    }
+
+    /// Like [`Ctx::new`] for a response that sets a new session cookie: its forms must
+    /// carry tokens for the session the next request will hold.
+    fn for_session(
+        state: &AppState,
+        headers: &HeaderMap,
+        title: &str,
+        logged_in: bool,
+        session: Option<&str>,
+    ) -> Self {
+        let (csrf, cookie) = cookies::csrf_token(
+            headers,
+            state.accounts.keys(),
+            state.secure_cookies,
+            session,
+        );
         Self {
             chrome: Chrome {
                 title: title.to_owned(),
@@ -145,6 +162,20 @@ fn message(
 }
 
 fn internal(state: &AppState, e: &AccountsError) -> Response {
+    if matches!(e, AccountsError::Busy) {
+        let mut res = message(
+            state,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Temporarily unavailable",
+            &e.to_string(),
+            true,
+            Some(("/", "Go to the home page")),
+            Vec::new(),
+        );
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return res;
+    }
     tracing::error!(error = %e, "request failed");
     if let AccountsError::Internal(err) = e
         && super::problem::is_unavailable(err)
@@ -170,16 +201,14 @@ fn internal(state: &AppState, e: &AccountsError) -> Response {
     )
 }
 
-fn csrf_refused(state: &AppState) -> Response {
-    message(
-        state,
+fn csrf_refused() -> Response {
+    recovery_headers(message_response(
         StatusCode::FORBIDDEN,
         "Form expired",
         "This form has expired or did not come from this site. Go back, reload the page and try again.",
         true,
         Some(("/", "Go to the home page")),
-        Vec::new(),
-    )
+    ))
 }
 
 /// Recovery pages: no referrer (the URL may have held a token), never cached.
@@ -216,6 +245,38 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequest<S> for HtmlForm<T> 
     }
 }
 
+/// A form posted from one of our own pages: its `csrf_token` field must be the token of
+/// this request's cookies ([`cookies::csrf_ok`]), or the request is refused (403) before
+/// any handler runs. Every state-changing form handler takes its form through this.
+pub struct CsrfForm<T>(pub T);
+
+#[derive(Deserialize)]
+struct WithCsrf<T> {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(flatten)]
+    form: T,
+}
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let headers = req.headers().clone();
+        let HtmlForm(with) = HtmlForm::<WithCsrf<T>>::from_request(req, state).await?;
+        if cookies::csrf_ok(
+            &headers,
+            state.accounts.keys(),
+            state.secure_cookies,
+            &with.csrf_token,
+        ) {
+            Ok(CsrfForm(with.form))
+        } else {
+            Err(csrf_refused())
+        }
+    }
+}
+
 async fn current_account(state: &AppState, headers: &HeaderMap) -> Option<AccountRow> {
     let session = cookies::get(headers, cookies::SESSION)?;
     match state.accounts.session_account(&session).await {
@@ -233,6 +294,18 @@ fn session_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
         value,
         "/",
         Some(max_age),
+        state.secure_cookies,
+    )
+}
+
+/// The signed device cookie: long-lived, so that this browser keeps its own log-in
+/// failure budget for the account.
+fn device_cookie(state: &AppState, token: &str) -> HeaderValue {
+    cookies::set(
+        cookies::device_name(state.secure_cookies),
+        token,
+        "/",
+        Some(cookies::DEVICE_MAX_AGE),
         state.secure_cookies,
     )
 }
@@ -289,8 +362,6 @@ async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Respon
 #[derive(Deserialize)]
 struct LoginForm {
     #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
     email: String,
     #[serde(default)]
     password: String,
@@ -300,29 +371,33 @@ async fn login_submit(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    HtmlForm(form): HtmlForm<LoginForm>,
+    CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Response {
-    if !cookies::csrf_ok(&headers, &form.csrf_token) {
-        return csrf_refused(&state);
-    }
+    let device = cookies::get(&headers, cookies::device_name(state.secure_cookies));
     match state
         .accounts
-        .log_in(&form.email, &form.password, SessionKind::Web, &ip)
+        .log_in(
+            &form.email,
+            &form.password,
+            SessionKind::Web,
+            device.as_deref(),
+            ip,
+        )
         .await
     {
         Ok(session) => {
             let age =
                 i64::try_from(state.accounts.settings().session_ttl.as_secs()).unwrap_or(i64::MAX);
-            see_other(
-                "/account",
-                vec![session_cookie(&state, session.token.expose(), age)],
-            )
+            let mut set = vec![session_cookie(&state, session.token.expose(), age)];
+            if let Some(device) = &session.device_token {
+                set.push(device_cookie(&state, device));
+            }
+            see_other("/account", set)
         }
-        Err(AccountsError::Internal(e)) => internal(&state, &AccountsError::Internal(e)),
+        Err(e @ (AccountsError::Internal(_) | AccountsError::Busy)) => internal(&state, &e),
         Err(e) => {
             let status = match e {
                 AccountsError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
-                AccountsError::NotConfirmed => StatusCode::FORBIDDEN,
                 _ => StatusCode::UNAUTHORIZED,
             };
             let ctx = Ctx::new(&state, &headers, "Log in", false);
@@ -338,22 +413,16 @@ async fn login_submit(
 }
 
 #[derive(Deserialize)]
-struct CsrfOnly {
-    #[serde(default)]
-    csrf_token: String,
-}
+struct CsrfOnly {}
 
 async fn logout(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    HtmlForm(form): HtmlForm<CsrfOnly>,
+    CsrfForm(CsrfOnly {}): CsrfForm<CsrfOnly>,
 ) -> Response {
-    if !cookies::csrf_ok(&headers, &form.csrf_token) {
-        return csrf_refused(&state);
-    }
     if let Some(session) = cookies::get(&headers, cookies::SESSION)
-        && let Err(e) = state.accounts.log_out(&session, &ip).await
+        && let Err(e) = state.accounts.log_out(&session, ip).await
     {
         return internal(&state, &e);
     }
@@ -385,8 +454,6 @@ async fn signup_page(State(state): State<AppState>, headers: HeaderMap) -> Respo
 #[derive(Deserialize)]
 struct SignupForm {
     #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
     email: String,
     #[serde(default)]
     password: String,
@@ -397,18 +464,15 @@ async fn signup_submit(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    HtmlForm(form): HtmlForm<SignupForm>,
+    CsrfForm(form): CsrfForm<SignupForm>,
 ) -> Response {
-    if !cookies::csrf_ok(&headers, &form.csrf_token) {
-        return csrf_refused(&state);
-    }
     match state
         .accounts
         .sign_up(
             &form.email,
             &form.password,
             form.confirm_password.as_deref(),
-            &ip,
+            ip,
         )
         .await
     {
@@ -421,7 +485,8 @@ async fn signup_submit(
             Some(("/login", "Back to log in")),
             Vec::new(),
         ),
-        Err(AccountsError::Internal(e)) => internal(&state, &AccountsError::Internal(e)),
+        Err(e @ (AccountsError::Internal(_) | AccountsError::Busy)) => internal(&state, &e),
+        Err(AccountsError::TooManyAttempts) => too_many(&state),
         Err(e) => {
             let ctx = Ctx::new(&state, &headers, "Create account", false);
             let page = SignupPage {
@@ -480,7 +545,7 @@ async fn confirm_page(
     Query(q): Query<TokenQuery>,
 ) -> Response {
     let token = q.token.unwrap_or_default();
-    let res = match state.accounts.confirmation_is_valid(&token, &ip).await {
+    let res = match state.accounts.confirmation_is_valid(&token, ip).await {
         Ok(true) => {
             let ctx = Ctx::new(&state, &headers, "Confirm your account", false);
             render(
@@ -502,21 +567,15 @@ async fn confirm_page(
 #[derive(Deserialize)]
 struct ConfirmForm {
     #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
     token: String,
 }
 
 async fn confirm_submit(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    HtmlForm(form): HtmlForm<ConfirmForm>,
+    CsrfForm(form): CsrfForm<ConfirmForm>,
 ) -> Response {
-    if !cookies::csrf_ok(&headers, &form.csrf_token) {
-        return csrf_refused(&state);
-    }
-    let res = match state.accounts.confirm(&form.token, &ip).await {
+    let res = match state.accounts.confirm(&form.token, ip).await {
         Ok(()) => message(
             &state,
             StatusCode::OK,
@@ -560,8 +619,6 @@ async fn forgot_page(State(state): State<AppState>, headers: HeaderMap) -> Respo
 #[derive(Deserialize)]
 struct ForgotForm {
     #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
     email: String,
 }
 
@@ -570,13 +627,10 @@ async fn forgot_submit(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    HtmlForm(form): HtmlForm<ForgotForm>,
+    CsrfForm(form): CsrfForm<ForgotForm>,
 ) -> Response {
-    if !cookies::csrf_ok(&headers, &form.csrf_token) {
-        return recovery_headers(csrf_refused(&state));
-    }
     let ctx = Ctx::new(&state, &headers, "Forgot your password?", false);
-    let res = match state.accounts.request_recovery(&form.email, &ip).await {
+    let res = match state.accounts.request_recovery(&form.email, ip).await {
         Ok(()) => {
             let page = ForgotPage {
                 chrome: ctx.chrome,
@@ -646,7 +700,7 @@ async fn recover_page(
     let Some(token) = cookies::get(&headers, cookies::RECOVERY) else {
         return recovery_headers(dead_recovery_link(&state, forget));
     };
-    let res = match state.accounts.check_recovery_token(&token, &ip).await {
+    let res = match state.accounts.check_recovery_token(&token, ip).await {
         Ok(account) => recover_form(&state, &headers, account.email, None, StatusCode::OK),
         Err(AccountsError::InvalidToken) => dead_recovery_link(&state, forget),
         Err(AccountsError::TooManyAttempts) => too_many(&state),
@@ -685,8 +739,6 @@ fn dead_recovery_link(state: &AppState, set_cookies: Vec<HeaderValue>) -> Respon
 #[derive(Deserialize)]
 struct RecoverForm {
     #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
     new_password: String,
     confirm_password: Option<String>,
 }
@@ -695,11 +747,8 @@ async fn recover_submit(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    HtmlForm(form): HtmlForm<RecoverForm>,
+    CsrfForm(form): CsrfForm<RecoverForm>,
 ) -> Response {
-    if !cookies::csrf_ok(&headers, &form.csrf_token) {
-        return recovery_headers(csrf_refused(&state));
-    }
     let forget = vec![recovery_cookie(&state, "", 0)];
     let Some(token) = cookies::get(&headers, cookies::RECOVERY) else {
         return recovery_headers(dead_recovery_link(&state, forget));
@@ -710,7 +759,7 @@ async fn recover_submit(
             &token,
             &form.new_password,
             form.confirm_password.as_deref(),
-            &ip,
+            ip,
         )
         .await
     {
@@ -729,7 +778,7 @@ async fn recover_submit(
             )
         }
         Err(AccountsError::Rejected(r)) => {
-            let email = match state.accounts.check_recovery_token(&token, &ip).await {
+            let email = match state.accounts.check_recovery_token(&token, ip).await {
                 Ok(a) => a.email,
                 Err(_) => String::new(),
             };
@@ -839,8 +888,6 @@ async fn change_page(State(state): State<AppState>, headers: HeaderMap) -> Respo
 #[derive(Deserialize)]
 struct ChangeForm {
     #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
     current_password: String,
     #[serde(default)]
     new_password: String,
@@ -851,14 +898,12 @@ async fn change_submit(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    HtmlForm(form): HtmlForm<ChangeForm>,
+    CsrfForm(form): CsrfForm<ChangeForm>,
 ) -> Response {
-    if !cookies::csrf_ok(&headers, &form.csrf_token) {
-        return csrf_refused(&state);
-    }
     let Some(session) = cookies::get(&headers, cookies::SESSION) else {
         return see_other("/login", Vec::new());
     };
+    let device = cookies::get(&headers, cookies::device_name(state.secure_cookies));
     match state
         .accounts
         .change_password(
@@ -867,7 +912,8 @@ async fn change_submit(
             &form.new_password,
             form.confirm_password.as_deref(),
             SessionKind::Web,
-            &ip,
+            device.as_deref(),
+            ip,
         )
         .await
     {
@@ -876,7 +922,13 @@ async fn change_submit(
             let age =
                 i64::try_from(state.accounts.settings().session_ttl.as_secs()).unwrap_or(i64::MAX);
             let cookie = session_cookie(&state, new_session.token.expose(), age);
-            let ctx = Ctx::new(&state, &headers, "Password changed", true);
+            let ctx = Ctx::for_session(
+                &state,
+                &headers,
+                "Password changed",
+                true,
+                Some(new_session.token.expose()),
+            );
             let page = MessagePage {
                 chrome: ctx.chrome,
                 heading: "Password changed".into(),
@@ -889,7 +941,7 @@ async fn change_submit(
             render(StatusCode::OK, &page, set)
         }
         Err(AccountsError::Unauthenticated) => see_other("/login", Vec::new()),
-        Err(AccountsError::Internal(e)) => internal(&state, &AccountsError::Internal(e)),
+        Err(e @ (AccountsError::Internal(_) | AccountsError::Busy)) => internal(&state, &e),
         Err(e) => {
             let status = match e {
                 AccountsError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,

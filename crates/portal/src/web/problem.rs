@@ -45,6 +45,11 @@ impl IntoResponse for Problem {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        // Overload and outages are short: tell clients when to come back.
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         res
     }
 }
@@ -55,9 +60,6 @@ impl From<AccountsError> for Problem {
         match e {
             AccountsError::InvalidCredentials => {
                 Problem::new(StatusCode::UNAUTHORIZED, "invalid_credentials", detail)
-            }
-            AccountsError::NotConfirmed => {
-                Problem::new(StatusCode::FORBIDDEN, "account_not_confirmed", detail)
             }
             AccountsError::TooManyAttempts => {
                 Problem::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", detail)
@@ -79,6 +81,9 @@ impl From<AccountsError> for Problem {
                 "unauthenticated",
                 "Send a valid session token: Authorization: Bearer <token>.",
             ),
+            AccountsError::Busy => {
+                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "service_busy", detail)
+            }
             AccountsError::Internal(err) if is_unavailable(&err) => {
                 tracing::error!(error = %format!("{err:#}"), "database unavailable");
                 Problem::new(

@@ -27,6 +27,8 @@ pub const STRONGER: &str = "Quartz lagoon marmalade 93";
 
 pub struct TestApp {
     pub address: String,
+    /// The operator listener (`/metrics`).
+    pub admin_address: String,
     pub clock: ManualClock,
     pub sink: Arc<SinkHandle>,
     pub store: Store,
@@ -64,6 +66,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         .await
         .expect("app builds");
     let address = format!("http://{}", app.local_addr());
+    let admin_address = format!("http://{}", app.admin_addr());
     // With a relay configured there is no embedded sink; keep an idle one so the field
     // is always there.
     let sink = match app.shared_sink() {
@@ -80,6 +83,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
+        admin_address,
         clock,
         sink,
         store,

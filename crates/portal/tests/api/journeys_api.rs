@@ -82,10 +82,18 @@ async fn account_creation_confirmation_session_and_log_out_through_the_api() {
         .await;
     assert_eq!(r.status(), StatusCode::ACCEPTED);
 
+    // Before confirmation the right password is answered exactly like a wrong one, so
+    // log-in cannot tell whether this sign-up created the account.
     let r = app.api_login("fay@example.com", STRONG).await;
-    assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let p: Value = r.json().await.unwrap();
-    assert_eq!(p["code"], "account_not_confirmed");
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let right: Value = r.json().await.unwrap();
+    let r = app
+        .api_login("fay@example.com", "Not the password at all 1")
+        .await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let wrong: Value = r.json().await.unwrap();
+    assert_eq!(right, wrong);
+    assert_eq!(right["code"], "invalid_credentials");
 
     let token = token_of(&link_in(
         &app.email("fay@example.com", "Confirm your email address")

@@ -123,12 +123,19 @@ async fn sign_up_confirm_then_log_in() {
     assert!(sent.says("Check your email"));
 
     // Not usable before the address is confirmed.
+    // The answer is the one of a wrong password, which mentions confirmation neutrally.
     let early = app.browser().log_in("carol@example.com", STRONG).await;
+    let wrong = app
+        .browser()
+        .log_in("carol@example.com", "Not the password at all 1")
+        .await;
+    assert_eq!(early.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(early.alert(), wrong.alert());
     assert!(
         early
             .alert()
             .unwrap()
-            .contains("Confirm your email address")
+            .contains("If you just created your account, open the confirmation link")
     );
 
     let link = link_in(

@@ -29,7 +29,7 @@ async fn health_readiness_and_metrics_answer() {
     let _ = app.browser().get("/login").await;
     let metrics = app
         .api
-        .get(app.url("/metrics"))
+        .get(format!("{}/metrics", app.admin_address))
         .send()
         .await
         .unwrap()
@@ -37,6 +37,26 @@ async fn health_readiness_and_metrics_answer() {
         .await
         .unwrap();
     assert!(metrics.contains("portal_http_requests_total"), "{metrics}");
+    for path in ["/healthz", "/readyz"] {
+        let r = app
+            .api
+            .get(format!("{}{path}", app.admin_address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "admin {path}");
+    }
+}
+
+/// The counters move with per-account activity (emails queued for known addresses), so
+/// on the public listener they would tell which addresses have accounts.
+#[tokio::test]
+async fn metrics_are_not_served_on_the_public_listener() {
+    let app = spawn_app().await;
+    let r = app.api.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let body = r.text().await.unwrap();
+    assert!(!body.contains("portal_"), "{body}");
 }
 
 #[tokio::test]

@@ -607,7 +607,7 @@ impl Cluster {
     /// (hashed once: creating hundreds through sign-up would cost an Argon2 hash and a
     /// round trip through the sink each).
     pub async fn seed_accounts(&self, emails: &[String]) {
-        let hasher = PasswordHasher::new(19456, 2, 1, 1)
+        let hasher = PasswordHasher::new(19456, 2, 1, 1, 1024)
             .await
             .expect("Argon2 hasher");
         let hash = hasher
