@@ -45,7 +45,7 @@ impl SinkClient {
                 ("query", query.to_owned()),
                 ("timeout", format!("{}ms", timeout.as_millis())),
             ])
-            .timeout(timeout + WAIT_GRACE)
+            .timeout(timeout.saturating_add(WAIT_GRACE))
             .send()
             .await
             .with_context(|| format!("Failed to reach the sink at {}", self.base_url))?;

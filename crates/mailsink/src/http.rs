@@ -431,4 +431,48 @@ mod tests {
         assert_eq!(parse_timeout(Some("1h")).ok(), Some(MAX_WAIT));
         assert!(parse_timeout(Some("soon")).is_err());
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+        use crate::testing::{config, hostile_text};
+
+        const TIMEOUT_VOCAB: &[&str] = &[
+            "0",
+            "1",
+            "9",
+            ".",
+            "-",
+            "+",
+            "e",
+            "E",
+            "308",
+            "1e400",
+            "NaN",
+            "inf",
+            "ms",
+            "s",
+            "m",
+            "h",
+            "d",
+            "y",
+            "us",
+            "ns",
+            " ",
+            "99999999999999999999",
+            "é",
+        ];
+
+        proptest! {
+            #![proptest_config(config(512))]
+
+            #[test]
+            fn any_timeout_parses_to_at_most_the_cap_or_is_refused(t in hostile_text(TIMEOUT_VOCAB, 8)) {
+                if let Ok(d) = parse_timeout(Some(&t)) {
+                    prop_assert!(d <= MAX_WAIT);
+                }
+            }
+        }
+    }
 }

@@ -49,7 +49,8 @@ pub struct SinkConfig {
     pub http_addr: SocketAddr,
     /// Persist messages in this SQLite file; `None` keeps them in memory.
     pub db: Option<PathBuf>,
-    /// Largest accepted message in bytes (SMTP answers 552 above it).
+    /// Largest accepted message in bytes (SMTP answers 552 above it). Capped at
+    /// 4 GiB − 1 MiB: the MIME parser counts offsets in 32 bits.
     pub max_message_bytes: usize,
     /// Retention: at most this many messages (oldest dropped first; 0 = unlimited).
     pub max_messages: usize,
@@ -90,6 +91,10 @@ impl Default for SinkConfig {
         }
     }
 }
+
+/// Largest `max_message_bytes` honoured: mail-parser keeps offsets in `u32`, and a
+/// bigger message could make it cut its input at a wrong place.
+const MESSAGE_BYTES_CAP: usize = (u32::MAX - (1 << 20)) as usize;
 
 /// Errors of [`SinkHandle::wait_for`] and of the client.
 #[derive(Debug, thiserror::Error)]
@@ -146,7 +151,7 @@ impl MailSink {
             smtp_listener,
             Arc::new(smtp::SmtpContext {
                 store: store.clone(),
-                max_message_bytes: config.max_message_bytes,
+                max_message_bytes: config.max_message_bytes.min(MESSAGE_BYTES_CAP),
                 max_recipients: config.max_recipients.max(1),
                 tls,
             }),
@@ -263,5 +268,49 @@ impl SinkHandle {
 impl Drop for SinkHandle {
     fn drop(&mut self) {
         self.cancel.cancel();
+    }
+}
+
+/// Shared by the property tests of the modules.
+#[cfg(test)]
+pub(crate) mod testing {
+    use proptest::prelude::*;
+    use proptest::test_runner::Config;
+
+    /// `cases` cases (PROPTEST_CASES overrides it for a deeper run), and no regression
+    /// files written next to the sources: a failure prints the shrunk input, which then
+    /// becomes a plain test.
+    pub(crate) fn config(cases: u32) -> Config {
+        let cases = std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(cases);
+        Config {
+            cases,
+            failure_persistence: None,
+            ..Config::default()
+        }
+    }
+
+    /// Strings made of `vocab` pieces (the tokens a parser reacts to) mixed with a few
+    /// arbitrary characters, at most `max` pieces.
+    pub(crate) fn text(vocab: &'static [&'static str], max: usize) -> BoxedStrategy<String> {
+        prop::collection::vec(
+            prop_oneof![
+                4 => prop::sample::select(vocab).prop_map(str::to_owned),
+                1 => prop::collection::vec(any::<char>(), 0..4).prop_map(String::from_iter),
+            ],
+            0..max,
+        )
+        .prop_map(|pieces| pieces.concat())
+        .boxed()
+    }
+
+    /// Arbitrary strings, and strings built from `vocab`.
+    pub(crate) fn hostile_text(
+        vocab: &'static [&'static str],
+        max: usize,
+    ) -> BoxedStrategy<String> {
+        prop_oneof![any::<String>(), text(vocab, max)].boxed()
     }
 }

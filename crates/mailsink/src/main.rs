@@ -22,8 +22,8 @@ struct Args {
     /// Keep messages in this SQLite file across restarts (default: in memory only).
     #[arg(long, env = "MAILSINK_DB")]
     db: Option<PathBuf>,
-    /// Largest accepted message (bytes, or with a K/M/G suffix, e.g. 25M); bigger
-    /// ones are refused with SMTP 552.
+    /// Largest accepted message (bytes, or with a K/M/G suffix, e.g. 25M; at most
+    /// 4G minus 1M); bigger ones are refused with SMTP 552.
     #[arg(long, env = "MAILSINK_MAX_MESSAGE_SIZE", default_value = "25M", value_parser = parse_size)]
     max_message_size: u64,
     /// Keep at most this many messages; the oldest are dropped first (0 = no limit).

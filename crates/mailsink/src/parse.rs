@@ -292,6 +292,9 @@ pub(crate) fn bodies(raw: &[u8], id: &str) -> (String, String) {
     (text, html)
 }
 
+/// Longest entity looked at, `&` and `;` included (`&#x10FFFF;` is 10 bytes).
+const MAX_ENTITY_BYTES: usize = 12;
+
 /// Decodes the HTML entities that matter inside URLs (`&amp;` above all).
 pub(crate) fn decode_entities(s: &str) -> String {
     if !s.contains('&') {
@@ -302,7 +305,9 @@ pub(crate) fn decode_entities(s: &str) -> String {
     while let Some(pos) = rest.find('&') {
         out.push_str(&rest[..pos]);
         rest = &rest[pos..];
-        let end = rest[..rest.len().min(12)].find(';');
+        // Searched in bytes: a fixed byte window may end inside a multibyte character,
+        // where a `&str` must not be cut. A `;` found is ASCII, so a char boundary.
+        let end = rest.bytes().take(MAX_ENTITY_BYTES).position(|b| b == b';');
         let decoded = end.and_then(|end| {
             let entity = &rest[1..end];
             let c = match entity {
@@ -383,6 +388,14 @@ mod tests {
     }
 
     #[test]
+    fn an_entity_window_ending_inside_a_multibyte_character_is_kept() {
+        // The 12-byte window after `&` ends inside `é`.
+        assert_eq!(decode_entities("&0123456789é;"), "&0123456789é;");
+        assert_eq!(decode_entities("&01234567€;&amp;"), "&01234567€;&");
+        assert_eq!(decode_entities("é&#233;&#x1F48C;"), "éé💌");
+    }
+
+    #[test]
     fn snippet_collapses_whitespace_and_is_short() {
         assert_eq!(snippet_of("  hello \r\n  world "), "hello world");
         assert_eq!(snippet_of(&"x".repeat(1000)).len(), SNIPPET_CHARS);
@@ -394,5 +407,196 @@ mod tests {
         assert!(s.subject.is_empty());
         let m = full_message("id", "now", &s, 10, b"\xff\xfe\x00garbage");
         assert!(m.text.contains("garbage"));
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+        use crate::store::{Limits, Store};
+        use crate::testing::{config, hostile_text, text};
+
+        /// What entity decoding reacts to, and characters of 2, 3 and 4 bytes.
+        const ENTITY_VOCAB: &[&str] = &[
+            "&",
+            "#",
+            "x",
+            "X",
+            ";",
+            "0",
+            "9",
+            "a",
+            "F",
+            "amp",
+            "nbsp",
+            "0123456789",
+            "&amp;",
+            "&#",
+            "&#x",
+            "é",
+            "€",
+            "💌",
+            "\u{10FFFF}",
+            " ",
+            "http://a.example/?b=1",
+        ];
+
+        const LINK_VOCAB: &[&str] = &[
+            "http://",
+            "https://",
+            "www.",
+            "a.example",
+            "/",
+            "?",
+            "=",
+            "&",
+            "&amp;",
+            "#",
+            ";",
+            ":",
+            ".",
+            "\"",
+            "'",
+            "<",
+            ">",
+            "(",
+            ")",
+            "[",
+            "]",
+            "<a href=\"",
+            "\">",
+            " ",
+            "\n",
+            "é",
+            "💌",
+            "&0123456789é;",
+            "127.0.0.1:8080",
+            "mailto:a@b.c",
+        ];
+
+        /// The pieces of a MIME message: headers, boundaries, encodings, HTML.
+        const MAIL_VOCAB: &[&str] = &[
+            "From: A <a@example.com>\r\n",
+            "From: =?utf-8?B?w6k=?= <a@b>\r\n",
+            "To: b@example.com, \"x, y\" <c@d>\r\n",
+            "Cc: undisclosed-recipients:;\r\n",
+            "Reply-To: <>\r\n",
+            "Subject: =?utf-8?q?=C3=A9t=C3=A9?=\r\n",
+            "Subject: ",
+            "Date: Tue, 1 Jul 2003 10:52:37 +0200\r\n",
+            "Date: ",
+            "Message-ID: <id@x>\r\n",
+            "MIME-Version: 1.0\r\n",
+            "Content-Type: multipart/mixed; boundary=\"b\"\r\n",
+            "Content-Type: multipart/alternative; boundary=b\r\n",
+            "Content-Type: multipart/related; boundary=\"\"\r\n",
+            "Content-Type: text/html; charset=utf-8\r\n",
+            "Content-Type: text/plain; charset=iso-8859-1\r\n",
+            "Content-Type: message/rfc822\r\n",
+            "Content-Type: image/png; name=\"a.png\"\r\n",
+            "Content-Type: ",
+            "Content-Transfer-Encoding: base64\r\n",
+            "Content-Transfer-Encoding: quoted-printable\r\n",
+            "Content-Disposition: attachment; filename=\"a.txt\"\r\n",
+            "Content-Disposition: inline\r\n",
+            "Content-ID: <cid1>\r\n",
+            "\r\n",
+            "\n",
+            " ",
+            "\t",
+            ":",
+            ";",
+            "=",
+            "\"",
+            "--b\r\n",
+            "\r\n--b\r\n",
+            "\r\n--b--\r\n",
+            "--",
+            "w6k=",
+            "=C3=A9",
+            "=\r\n",
+            "=?utf-8?b?",
+            "?=",
+            "<a href=\"http://127.0.0.1/r?t=1&amp;u=2\">x</a>",
+            "<img src=\"cid:cid1\">",
+            "&0123456789é;",
+            "&#x",
+            "é",
+            "€",
+            "💌",
+            "http://a.example/path?q=1",
+        ];
+
+        fn raw_message() -> impl Strategy<Value = Vec<u8>> {
+            prop_oneof![
+                prop::collection::vec(any::<u8>(), 0..512),
+                text(MAIL_VOCAB, 60).prop_map(String::into_bytes),
+                // Valid structure with stray bytes (invalid UTF-8 among them) spliced in.
+                (
+                    text(MAIL_VOCAB, 60),
+                    prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..8)
+                )
+                    .prop_map(|(s, splices)| {
+                        let mut raw = s.into_bytes();
+                        for (at, byte) in splices {
+                            let at = at.index(raw.len() + 1);
+                            raw.insert(at, byte);
+                        }
+                        raw
+                    }),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(config(512))]
+
+            #[test]
+            fn entity_decoding_never_panics_and_never_grows(s in hostile_text(ENTITY_VOCAB, 24)) {
+                let out = decode_entities(&s);
+                prop_assert!(out.chars().count() <= s.chars().count());
+                if !s.contains('&') {
+                    prop_assert_eq!(out, s);
+                }
+            }
+
+            #[test]
+            fn link_extraction_never_panics_nor_repeats(
+                text in hostile_text(LINK_VOCAB, 24),
+                html in hostile_text(LINK_VOCAB, 24),
+            ) {
+                let links = extract_links(&text, &html);
+                let unique: HashSet<&String> = links.iter().collect();
+                prop_assert_eq!(unique.len(), links.len());
+            }
+        }
+
+        proptest! {
+            #![proptest_config(config(256))]
+
+            /// Whatever a client sends is stored, listed, opened and served in parts.
+            #[test]
+            fn any_message_is_stored_and_served(raw in raw_message()) {
+                let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+                rt.block_on(async {
+                    let store = Store::open(None, Limits { max_messages: 0, max_total_bytes: 0 })
+                        .await
+                        .unwrap();
+                    let envelope = Envelope { from: "a@b".into(), to: vec!["c@d".into()] };
+                    let entry = store.insert(envelope, raw.clone().into()).await.unwrap();
+                    prop_assert!(entry.summary.snippet.chars().count() <= SNIPPET_CHARS);
+                    let message = store.message(&entry).await.unwrap();
+                    let unique: HashSet<&String> = message.links.iter().collect();
+                    prop_assert_eq!(unique.len(), message.links.len());
+                    let _ = bodies(&raw, &entry.id);
+                    let _ = headers(&raw);
+                    let parts = message.attachments.len() + message.inline.len();
+                    for idx in 0..parts + 4 {
+                        let _ = part(&raw, &idx.to_string());
+                    }
+                    prop_assert!(part(&raw, "-1").is_none());
+                    Ok(())
+                })?;
+            }
+        }
     }
 }

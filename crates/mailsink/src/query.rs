@@ -308,4 +308,79 @@ mod tests {
         assert!(Query::parse("bcc:hidden").unwrap().matches(&s));
         assert!(Query::parse("from:bounce@portal.test").unwrap().matches(&s));
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+        use crate::testing::{config, hostile_text};
+
+        const QUERY_VOCAB: &[&str] = &[
+            "to:",
+            "from:",
+            "cc:",
+            "bcc:",
+            "subject:",
+            "message-id:",
+            "TO:",
+            "-",
+            "!",
+            "\"",
+            ":",
+            " ",
+            "\t",
+            "a",
+            "alice@example.com",
+            "é",
+            "İ",
+            "ß",
+            "💌",
+            "http://x/y",
+        ];
+
+        fn address() -> impl Strategy<Value = Address> {
+            (hostile_text(QUERY_VOCAB, 4), hostile_text(QUERY_VOCAB, 4))
+                .prop_map(|(name, address)| Address { name, address })
+        }
+
+        fn summary() -> impl Strategy<Value = Summary> {
+            (
+                hostile_text(QUERY_VOCAB, 6),
+                prop::option::of(address()),
+                prop::collection::vec(address(), 0..3),
+                hostile_text(QUERY_VOCAB, 6),
+                prop::collection::vec(hostile_text(QUERY_VOCAB, 4), 0..3),
+            )
+                .prop_map(|(subject, from, to, body, envelope_to)| Summary {
+                    subject,
+                    from,
+                    cc: to.clone(),
+                    to,
+                    search_body: body.to_lowercase(),
+                    envelope: Envelope {
+                        from: body,
+                        to: envelope_to,
+                    },
+                    ..Summary::default()
+                })
+        }
+
+        proptest! {
+            #![proptest_config(config(512))]
+
+            /// Any text parses (or is refused) and the result matches without panicking.
+            #[test]
+            fn any_query_parses_and_matches(input in hostile_text(QUERY_VOCAB, 16), s in summary()) {
+                match Query::parse(&input) {
+                    Ok(q) => {
+                        prop_assert!(q.terms.iter().all(|t| !t.value.is_empty()));
+                        let _ = q.matches(&s);
+                    }
+                    Err(QueryError::EmptyValue(prefix)) => {
+                        prop_assert!(field_of(&prefix).is_some());
+                    }
+                }
+            }
+        }
+    }
 }

@@ -444,7 +444,7 @@ async fn read_body<R: AsyncBufRead + Unpin>(
                     body.clear();
                     line_start = 0;
                 }
-            } else if body.len() > max + 3 {
+            } else if body.len() > max.saturating_add(3) {
                 // Over the limit in the middle of a line, which is then too long to be
                 // the final dot.
                 oversize = true;
@@ -722,5 +722,178 @@ mod tests {
         assert_eq!(parse_path("<@relay:u@h>"), Some(("u@h".into(), vec![])));
         assert_eq!(parse_path("bare@host"), Some(("bare@host".into(), vec![])));
         assert_eq!(parse_path("<unterminated"), None);
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+        use proptest::test_runner::TestCaseError;
+
+        use super::*;
+        use crate::store::Limits;
+        use crate::testing::{config, text};
+
+        /// What MAIL/RCPT/EHLO/AUTH arguments are made of.
+        const ARG_VOCAB: &[&str] = &[
+            "<",
+            ">",
+            "<>",
+            "\"",
+            "@",
+            ":",
+            " ",
+            "\t",
+            "a",
+            "b.example",
+            "SIZE=",
+            "SIZE=10",
+            "SIZE=99999999999999999999",
+            "BODY=8BITMIME",
+            "=",
+            "é",
+            "@r1,@r2:",
+            "FROM:",
+            "TO:",
+            "PLAIN",
+            "LOGIN",
+            "dGVzdA==",
+            "*",
+            "\r",
+            "\0",
+            "ı",
+            "ﬀ",
+            "İ",
+        ];
+
+        const COMMANDS: &[&str] = &[
+            "EHLO client.example",
+            "HELO client.example",
+            "MAIL FROM:<a@b.example>",
+            "MAIL FROM:<>",
+            "RCPT TO:<c@d.example>",
+            "DATA",
+            "RSET",
+            "NOOP",
+            "QUIT",
+            "VRFY a",
+            "EXPN a",
+            "AUTH PLAIN",
+            "AUTH LOGIN",
+            "AUTH PLAIN dGVzdA==",
+            "*",
+            "STARTTLS",
+            "BDAT 10 LAST",
+            "HELP",
+            ".",
+            "..",
+            "Subject: x",
+            "",
+        ];
+
+        fn line() -> impl Strategy<Value = Vec<u8>> {
+            prop_oneof![
+                6 => prop::sample::select(COMMANDS).prop_map(|c| c.as_bytes().to_vec()),
+                2 => text(ARG_VOCAB, 8).prop_map(|a| format!("MAIL FROM:{a}").into_bytes()),
+                2 => text(ARG_VOCAB, 8).prop_map(|a| format!("RCPT TO:{a}").into_bytes()),
+                1 => text(ARG_VOCAB, 8).prop_map(|a| format!("MAIL {a}").into_bytes()),
+                1 => text(ARG_VOCAB, 8).prop_map(|a| format!("RCPT {a}").into_bytes()),
+                1 => text(ARG_VOCAB, 8).prop_map(|a| format!("EHLO {a}").into_bytes()),
+                1 => text(ARG_VOCAB, 8).prop_map(|a| format!("HELO {a}").into_bytes()),
+                1 => text(ARG_VOCAB, 8).prop_map(|a| format!("AUTH {a}").into_bytes()),
+                1 => text(ARG_VOCAB, 8).prop_map(String::into_bytes),
+                1 => prop::collection::vec(any::<u8>(), 0..64),
+                1 => Just(vec![b'x'; MAX_COMMAND_LINE + 10]),
+            ]
+        }
+
+        /// Arbitrary bytes, or lines (with CRLF, bare LF or no end at all), sometimes
+        /// after a valid start up to DATA so that bodies get their share.
+        fn script() -> impl Strategy<Value = Vec<u8>> {
+            let lines = (
+                any::<bool>(),
+                prop::collection::vec(
+                    (
+                        line(),
+                        prop::sample::select(&["\r\n", "\r\n", "\n", ""][..]),
+                    ),
+                    0..40,
+                ),
+            )
+                .prop_map(|(in_data, lines)| {
+                    let mut script = Vec::new();
+                    if in_data {
+                        script.extend_from_slice(
+                            b"EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n",
+                        );
+                    }
+                    for (line, end) in lines {
+                        script.extend_from_slice(&line);
+                        script.extend_from_slice(end.as_bytes());
+                    }
+                    script
+                });
+            prop_oneof![
+                1 => prop::collection::vec(any::<u8>(), 0..1024),
+                4 => lines,
+            ]
+        }
+
+        /// Serves one session reading `input` to its end; returns all that was sent.
+        async fn serve_script(input: &[u8], offer_tls: bool) -> Vec<u8> {
+            let store = Store::open(
+                None,
+                Limits {
+                    max_messages: 4,
+                    max_total_bytes: 0,
+                },
+            )
+            .await
+            .unwrap();
+            let ctx = SmtpContext {
+                store: Arc::new(store),
+                max_message_bytes: 64,
+                max_recipients: 2,
+                tls: None,
+            };
+            let builder = SessionBuilder::new(HOSTNAME);
+            let peer = SocketAddr::from(([127, 0, 0, 1], 2525));
+            let greeting = response_bytes(&builder.build(peer.ip(), SequenceOnly).greeting());
+            let mut out = Vec::new();
+            let stream = tokio::io::join(input, &mut out);
+            let cancel = CancellationToken::new();
+            // An error (input ending inside DATA) is a normal end here.
+            let _ = run(stream, peer, &builder, &ctx, &cancel, offer_tls, greeting).await;
+            out
+        }
+
+        fn well_formed(out: &[u8]) -> Result<(), TestCaseError> {
+            prop_assert!(out.ends_with(b"\r\n"), "{:?}", String::from_utf8_lossy(out));
+            for line in out.split_inclusive(|&b| b == b'\n') {
+                prop_assert!(
+                    line.len() >= 6
+                        && line[..3].iter().all(u8::is_ascii_digit)
+                        && (line[3] == b' ' || line[3] == b'-')
+                        && line.ends_with(b"\r\n"),
+                    "bad reply line {:?}",
+                    String::from_utf8_lossy(line)
+                );
+            }
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(config(256))]
+
+            /// Whatever a client sends, the session neither panics nor answers anything
+            /// but well-formed replies.
+            #[test]
+            fn any_client_input_gets_well_formed_replies(input in script(), offer_tls in any::<bool>()) {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_time()
+                    .build()
+                    .unwrap();
+                let out = rt.block_on(serve_script(&input, offer_tls));
+                well_formed(&out)?;
+            }
+        }
     }
 }

@@ -6,4 +6,5 @@ mod api;
 mod fixtures;
 mod helpers;
 mod persistence;
+mod robustness;
 mod smtp;
