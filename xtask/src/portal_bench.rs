@@ -224,6 +224,8 @@ async fn measure(
 struct PortalProcess {
     child: Child,
     base: String,
+    /// The operator listener (`/metrics`).
+    admin: String,
     sink: String,
     _dir: PathBuf,
 }
@@ -233,20 +235,25 @@ impl PortalProcess {
         let dir = std::env::temp_dir().join(format!("portal-bench-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)?;
-        let [web, smtp, sink] = [free_port()?, free_port()?, free_port()?];
+        let [web, smtp, sink, admin] = [free_port()?, free_port()?, free_port()?, free_port()?];
         let db = format!("sqlite://{}", dir.join("portal.db").display());
         let child = Command::new(bin)
             .env("PORTAL_LISTEN", format!("127.0.0.1:{web}"))
+            .env("PORTAL_ADMIN_LISTEN", format!("127.0.0.1:{admin}"))
             .env("PORTAL_DATABASE_URL", db)
             .env("PORTAL_SINK_SMTP", format!("127.0.0.1:{smtp}"))
             .env("PORTAL_SINK_HTTP", format!("127.0.0.1:{sink}"))
             .env("PORTAL_DEMO_ACCOUNTS", "")
             // The load comes from one address and hits a few accounts many times: lift the
             // per-client and per-account limits so that the full path (outbox write
-            // included) is what is measured, not the limiter's early answer.
+            // included) is what is measured, not the limiter's early answer. Log-in
+            // attempts are taken from their budget before the password is checked, so
+            // concurrent log-ins to one account count against it while in flight.
             .env("PORTAL_RECOVERY_PER_IP_PER_HOUR", "1000000000")
             .env("PORTAL_RECOVERY_PER_ACCOUNT_PER_HOUR", "1000000000")
             .env("PORTAL_LOGIN_FAILURES_PER_IP", "1000000000")
+            .env("PORTAL_LOGIN_FAILURES_PER_ACCOUNT", "1000000000")
+            .env("PORTAL_SIGNUPS_PER_IP_PER_HOUR", "1000000000")
             .env("PORTAL_TOKEN_GUESSES_PER_IP", "1000000000")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
@@ -256,6 +263,7 @@ impl PortalProcess {
         Ok(Self {
             child,
             base: format!("http://127.0.0.1:{web}"),
+            admin: format!("http://127.0.0.1:{admin}"),
             sink: format!("http://127.0.0.1:{sink}"),
             _dir: dir,
         })
@@ -735,7 +743,7 @@ async fn drain_outbox(
 /// The sum of a metric's series in the portal's Prometheus text.
 async fn metric(portal: &PortalProcess, http: &reqwest::Client, name: &str) -> anyhow::Result<f64> {
     let text = http
-        .get(format!("{}/metrics", portal.base))
+        .get(format!("{}/metrics", portal.admin))
         .send()
         .await?
         .error_for_status()?

@@ -528,7 +528,14 @@ impl Accounts {
             None => None,
         };
         let password = Password::for_verification(password);
-        let verdict = self.inner.hasher.verify(&password, stored.as_ref()).await?;
+        let verdict = match self.inner.hasher.verify(&password, stored.as_ref()).await {
+            Ok(v) => v,
+            Err(e) => {
+                // Nothing was checked (e.g. the hashing queue is full): no guess was spent.
+                self.give_back(&budget).await?;
+                return Err(e.into());
+            }
+        };
         let (account, needs_rehash) = match (account, verdict) {
             (Some(a), Verification::Match { needs_rehash }) if a.confirmed_at.is_some() => {
                 (a, needs_rehash)

@@ -543,10 +543,14 @@ mod tests {
 
     #[test]
     fn the_binary_creates_no_demo_account_by_default() {
-        let c = Config::try_parse_from(["portal"]).unwrap();
-        if std::env::var_os("PORTAL_DEMO_ACCOUNTS").is_none() {
-            assert_eq!(c.demo_accounts, None);
-        }
+        use clap::CommandFactory as _;
+        let cmd = Config::command();
+        let arg = cmd
+            .get_arguments()
+            .find(|a| a.get_id() == "demo_accounts")
+            .unwrap();
+        assert!(arg.get_default_values().is_empty());
+        assert_eq!(Config::for_tests("sqlite://x.db").demo_accounts, None);
     }
 
     #[test]

@@ -127,12 +127,47 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/static/style.css", get(stylesheet))
         .fallback(not_found)
+        // Forms and JSON bodies are small; larger bodies are refused with 413.
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(middleware::from_fn(refuse_large_bodies))
         .layer(middleware::from_fn(security::headers))
         .layer(tower::util::option_layer(hsts))
         .layer(middleware::from_fn(track_metrics))
-        // Forms and JSON bodies are small; larger bodies are refused with 413.
-        .layer(RequestBodyLimitLayer::new(64 * 1024))
         .with_state(state)
+}
+
+/// The largest request body accepted, in bytes.
+const BODY_LIMIT: usize = 64 * 1024;
+
+/// Refuses a body whose declared `Content-Length` is over [`BODY_LIMIT`] with a 413 in
+/// the shape of its side (problem+json under `/api/`, a page elsewhere) rather than the
+/// limit layer's plain text. A body of undeclared length is cut at the limit by that
+/// layer instead, and the extractor reading it answers 413.
+async fn refuse_large_bodies(req: Request, next: Next) -> Response {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_none_or(|n| n <= BODY_LIMIT as u64) {
+        return next.run(req).await;
+    }
+    if req.uri().path().starts_with("/api/") {
+        problem::Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "The request body is larger than 64 KiB.",
+        )
+        .into_response()
+    } else {
+        pages::message_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Too much data",
+            "What was sent is larger than this page accepts.",
+            true,
+            Some(("/", "Go to the home page")),
+        )
+    }
 }
 
 /// The operator listener's router (`PORTAL_ADMIN_LISTEN`): `/metrics`, and `/healthz`
@@ -236,4 +271,75 @@ async fn track_metrics(req: Request, next: Next) -> Response {
     metrics::histogram!("portal_http_request_duration_seconds", "method" => method, "route" => route)
         .record(started.elapsed().as_secs_f64());
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderMap;
+
+    fn xff(v: &'static str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.append("x-forwarded-for", HeaderValue::from_static(v));
+        h
+    }
+
+    fn nets(list: &[&str]) -> Vec<IpNet> {
+        list.iter().map(|n| n.parse().unwrap()).collect()
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_header_of_an_untrusted_peer_is_ignored() {
+        let h = xff("198.51.100.7");
+        assert_eq!(client_ip(ip("203.0.113.9"), &h, &[]), ip("203.0.113.9"));
+        assert_eq!(
+            client_ip(ip("203.0.113.9"), &h, &nets(&["10.0.0.0/8"])),
+            ip("203.0.113.9")
+        );
+    }
+
+    #[test]
+    fn the_client_is_the_right_most_untrusted_hop() {
+        let trusted = nets(&["10.0.0.0/8", "192.0.2.1/32"]);
+        let h = xff("6.6.6.6, 198.51.100.7, 192.0.2.1");
+        assert_eq!(client_ip(ip("10.0.0.5"), &h, &trusted), ip("198.51.100.7"));
+        // Several header lines read as one list.
+        let mut h = xff("6.6.6.6");
+        h.append("x-forwarded-for", HeaderValue::from_static("198.51.100.8"));
+        assert_eq!(client_ip(ip("10.0.0.5"), &h, &trusted), ip("198.51.100.8"));
+        // Ports and brackets are tolerated.
+        let h = xff("[2001:db8::1]:443");
+        assert_eq!(client_ip(ip("10.0.0.5"), &h, &trusted), ip("2001:db8::1"));
+        // Only proxies all the way: the left-most one.
+        let h = xff("10.9.9.9, 192.0.2.1");
+        assert_eq!(client_ip(ip("10.0.0.5"), &h, &trusted), ip("10.9.9.9"));
+        // No header: the proxy itself.
+        assert_eq!(
+            client_ip(ip("10.0.0.5"), &HeaderMap::new(), &trusted),
+            ip("10.0.0.5")
+        );
+    }
+
+    #[test]
+    fn garbage_stops_the_walk_at_the_last_good_hop() {
+        let trusted = nets(&["10.0.0.0/8"]);
+        let h = xff("198.51.100.7, not-an-address");
+        assert_eq!(client_ip(ip("10.0.0.5"), &h, &trusted), ip("10.0.0.5"));
+        let h = xff("not-an-address, 198.51.100.7");
+        assert_eq!(client_ip(ip("10.0.0.5"), &h, &trusted), ip("198.51.100.7"));
+    }
+
+    #[test]
+    fn ipv4_mapped_peers_match_ipv4_proxies() {
+        let trusted = nets(&["127.0.0.1/32"]);
+        let h = xff("198.51.100.7");
+        assert_eq!(
+            client_ip(ip("::ffff:127.0.0.1"), &h, &trusted),
+            ip("198.51.100.7")
+        );
+    }
 }

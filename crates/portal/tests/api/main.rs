@@ -1,6 +1,7 @@
 //! The portal's integration tests: one binary, one module per concern.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod attacks;
 #[path = "../common/mod.rs"]
 mod common;
 mod csrf_and_headers;

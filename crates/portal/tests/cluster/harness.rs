@@ -210,6 +210,8 @@ pub struct Portal {
     pub addr: SocketAddr,
     child: Child,
     output: Arc<Mutex<Vec<String>>>,
+    /// The operator listener's address, from the banner's `Operators` line.
+    admin: Arc<Mutex<Option<SocketAddr>>>,
     http: reqwest::Client,
 }
 
@@ -232,6 +234,7 @@ impl Portal {
             .kill_on_drop(true);
         let mut child = cmd.spawn().expect("start the portal binary");
         let output = Arc::new(Mutex::new(Vec::new()));
+        let admin = Arc::new(Mutex::new(None));
         let (tx, rx) = oneshot::channel();
         let public_url_set = env.iter().any(|(k, _)| k == "PORTAL_PUBLIC_URL");
         let stdout = child.stdout.take().expect("stdout");
@@ -241,8 +244,9 @@ impl Portal {
             name.to_owned(),
             output.clone(),
             Some((tx, public_url_set)),
+            Some(admin.clone()),
         ));
-        tokio::spawn(collect(stderr, name.to_owned(), output.clone(), None));
+        tokio::spawn(collect(stderr, name.to_owned(), output.clone(), None, None));
         let http = client();
         let addr = match tokio::time::timeout(Duration::from_secs(60), rx).await {
             Ok(Ok(addr)) => addr,
@@ -261,6 +265,7 @@ impl Portal {
             addr,
             child,
             output,
+            admin,
             http,
         };
         portal.wait_until_healthy().await;
@@ -367,9 +372,17 @@ impl Portal {
 
     /// The sum of the samples of `name` in `/metrics` whose labels include `label`.
     pub async fn metric(&self, name: &str, label: Option<(&str, &str)>) -> f64 {
+        let admin = self
+            .admin
+            .lock()
+            .expect("admin address")
+            .expect("the banner named the operator listener");
         let text = self
-            .get("/metrics")
+            .http
+            .get(format!("http://{admin}/metrics"))
+            .send()
             .await
+            .expect("request to the operator listener")
             .text()
             .await
             .expect("metrics text");
@@ -403,9 +416,21 @@ async fn collect(
     name: String,
     output: Arc<Mutex<Vec<String>>>,
     mut banner: Option<(oneshot::Sender<SocketAddr>, bool)>,
+    admin: Option<Arc<Mutex<Option<SocketAddr>>>>,
 ) {
     let mut lines = BufReader::new(pipe).lines();
     while let Ok(Some(line)) = lines.next_line().await {
+        if let Some(admin) = &admin
+            && let Some(rest) = line.trim().strip_prefix("Operators")
+            && let Some(addr) = rest
+                .split_whitespace()
+                .next()
+                .and_then(|url| url.trim_start_matches("http://").split('/').next())
+                .and_then(|a| a.parse::<SocketAddr>().ok())
+            && let Ok(mut slot) = admin.lock()
+        {
+            *slot = Some(addr);
+        }
         if let Some((_, public_url_set)) = &banner
             && let Some(addr) = banner_address(&line, *public_url_set)
             && let Some((tx, _)) = banner.take()
@@ -547,6 +572,7 @@ fn instance_env(
     };
     let mut env: Vec<(String, String)> = vec![
         ("PORTAL_LISTEN".into(), "127.0.0.1:0".into()),
+        ("PORTAL_ADMIN_LISTEN".into(), "127.0.0.1:0".into()),
         ("PORTAL_DATABASE_URL".into(), database_url),
         ("PORTAL_SMTP_URL".into(), format!("smtp://{}", smtp.addr())),
         ("PORTAL_DEMO_ACCOUNTS".into(), String::new()),
