@@ -286,3 +286,52 @@ async fn on_postgres_instances_starting_together_migrate_once() {
     // Every migration, each recorded once.
     assert_eq!(versions, [1, 2]);
 }
+
+#[tokio::test]
+async fn an_email_given_up_on_keeps_its_row_but_not_its_body() {
+    use portal::store::{self, AfterFailure, NewEmail};
+    use sqlx::Row as _;
+    let app = spawn_app().await;
+    let id_of = |r: &sqlx::any::AnyRow| r.try_get::<String, _>("id").unwrap();
+    store::insert_outbox(
+        app.store.pool(),
+        &NewEmail {
+            kind: "recovery".into(),
+            recipient: "lost@example.com".into(),
+            subject: "Password recovery".into(),
+            text_body: "https://portal.example/recover?token=live-secret-token".into(),
+            html_body: "<a href=\"https://portal.example/recover?token=live-secret-token\">".into(),
+            created_at: 1,
+        },
+    )
+    .await
+    .unwrap();
+    let row = sqlx::query("SELECT id FROM outbox WHERE recipient = 'lost@example.com'")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    let id = id_of(&row);
+    store::outbox_attempt_failed(
+        app.store.pool(),
+        &id,
+        "550 no such user",
+        AfterFailure::GiveUp(2),
+    )
+    .await
+    .unwrap();
+    let row =
+        sqlx::query("SELECT text_body, html_body, failed_at, last_error FROM outbox WHERE id = $1")
+            .bind(id)
+            .fetch_one(app.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(row.try_get::<String, _>("text_body").unwrap(), "");
+    assert_eq!(row.try_get::<String, _>("html_body").unwrap(), "");
+    assert_eq!(row.try_get::<Option<i64>, _>("failed_at").unwrap(), Some(2));
+    assert_eq!(
+        row.try_get::<Option<String>, _>("last_error")
+            .unwrap()
+            .as_deref(),
+        Some("550 no such user")
+    );
+}
