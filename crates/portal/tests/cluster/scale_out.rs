@@ -155,15 +155,18 @@ async fn a_session_made_on_one_instance_works_on_the_others() {
         );
     }
 
-    // HTML: log in through the form on a (CSRF is a double-submit cookie, so any
-    // instance accepts any instance's forms), open the account page on b, log out on c.
-    let csrf = "cluster-csrf-token-0123456789abcdefghij";
+    // HTML: the log-in form served by a is posted to b (every instance signs CSRF tokens
+    // under the one server secret kept in the database), the account page opens on c,
+    // and its log-out form is posted to a.
     let http = client();
+    let form = http.get(a.url("/login")).send().await.unwrap();
+    let pre_session = set_cookie(&form, "portal_csrf").expect("a CSRF cookie");
+    let token = csrf_in(&form.text().await.unwrap());
     let login = http
-        .post(a.url("/login"))
-        .header(COOKIE, format!("portal_csrf={csrf}"))
+        .post(b.url("/login"))
+        .header(COOKIE, format!("portal_csrf={pre_session}"))
         .form(&[
-            ("csrf_token", csrf),
+            ("csrf_token", token.as_str()),
             ("email", email),
             ("password", PASSWORD),
         ])
@@ -171,34 +174,27 @@ async fn a_session_made_on_one_instance_works_on_the_others() {
         .await
         .unwrap();
     assert_eq!(login.status(), StatusCode::SEE_OTHER);
-    let session = login
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix("portal_session="))
-        .and_then(|v| v.split(';').next())
-        .expect("a session cookie")
-        .to_owned();
-    let cookies = format!("portal_csrf={csrf}; portal_session={session}");
+    let session = set_cookie(&login, "portal_session").expect("a session cookie");
+    let cookies = format!("portal_csrf={pre_session}; portal_session={session}");
     let page = http
-        .get(b.url("/account"))
+        .get(c.url("/account"))
         .header(COOKIE, &cookies)
         .send()
         .await
         .unwrap();
     assert_eq!(page.status(), StatusCode::OK);
-    assert!(page.text().await.unwrap().contains(email));
+    let page = page.text().await.unwrap();
+    assert!(page.contains(email));
     let logout = http
-        .post(c.url("/logout"))
+        .post(a.url("/logout"))
         .header(COOKIE, &cookies)
-        .form(&[("csrf_token", csrf)])
+        .form(&[("csrf_token", csrf_in(&page))])
         .send()
         .await
         .unwrap();
     assert!(logout.status().is_redirection(), "{}", logout.status());
     let after = http
-        .get(a.url("/account"))
+        .get(b.url("/account"))
         .header(COOKIE, &cookies)
         .send()
         .await
@@ -210,6 +206,26 @@ async fn a_session_made_on_one_instance_works_on_the_others() {
             .unwrap()
             .ends_with("/login")
     );
+}
+
+/// The value a response sets for cookie `name`.
+fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix(name)?.strip_prefix('='))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+}
+
+/// The CSRF token of the first form in a page.
+fn csrf_in(html: &str) -> String {
+    let rest = html
+        .split(r#"name="csrf_token" value=""#)
+        .nth(1)
+        .expect("a form with a CSRF token");
+    rest.split('"').next().unwrap_or_default().to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
