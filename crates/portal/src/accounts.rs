@@ -102,6 +102,16 @@ impl SessionKind {
     }
 }
 
+/// Who is asking to check a password: the client's address and the device token it
+/// sent, if any (a cookie or the `X-Device-Token` header).
+#[derive(Clone, Copy)]
+pub struct Client<'a> {
+    /// The client's address (see `web::ClientIp`).
+    pub ip: IpAddr,
+    /// The device token it sent.
+    pub device: Option<&'a str>,
+}
+
 /// A new session: the secret goes to the client once, only its hash is stored.
 #[derive(Debug)]
 pub struct NewSession {
@@ -513,9 +523,9 @@ impl Accounts {
         email: &str,
         password: &str,
         kind: SessionKind,
-        device: Option<&str>,
-        ip: IpAddr,
+        client: Client<'_>,
     ) -> Result<NewSession> {
+        let Client { ip, device } = client;
         let Ok(email) = EmailAddress::parse(email) else {
             return Err(AccountsError::InvalidCredentials);
         };
@@ -543,7 +553,7 @@ impl Accounts {
             (Some(a), Verification::Match { .. }) => {
                 self.audit("login_refused_unconfirmed", Some(&a.id), ip)
                     .await?;
-                return Err(AccountsError::InvalidCredentials);
+                return Err(AccountsError::Unauthenticated);
             }
             (account, _) => {
                 self.audit("login_failed", account.as_ref().map(|a| a.id.as_str()), ip)
@@ -607,7 +617,7 @@ impl Accounts {
     pub async fn session_account(&self, session: &str) -> Result<Option<AccountRow>> {
         let t = SecretToken::from_client(session);
         let now = self.now();
-        let idle_since = now - secs(self.inner.settings.session_idle_timeout);
+        let idle_since = now - 1000 * secs(self.inner.settings.session_idle_timeout);
         let account =
             store::session_account(self.inner.store.pool(), &t.hash(), now, idle_since).await?;
         if account.is_some() {
@@ -843,9 +853,9 @@ impl Accounts {
         new_password: &str,
         confirm: Option<&str>,
         kind: SessionKind,
-        device: Option<&str>,
-        ip: IpAddr,
+        client: Client<'_>,
     ) -> Result<NewSession> {
+        let Client { ip, device } = client;
         let account = self
             .session_account(session)
             .await?

@@ -9,11 +9,13 @@ use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{RefOr, Schema};
 use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::problem::Problem;
 use super::{AppState, ClientIp};
-use crate::accounts::{AccountsError, NewSession, SessionKind};
+use crate::accounts::{AccountsError, Client, NewSession, SessionKind};
+use shared::{BodyRejected, RateLimited, Unauthenticated, Unavailable};
 
 /// Routes under `/api/v1`.
 pub fn routes() -> Router<AppState> {
@@ -105,9 +107,13 @@ fn device_header(headers: &HeaderMap) -> Option<&str> {
 /// Body of `POST /accounts`.
 #[derive(Deserialize, ToSchema)]
 pub struct CreateAccount {
-    /// Email address.
+    /// Email address: name@domain, at most 254 characters.
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
-    /// Password (policy: length, not common, no context words).
+    /// Password: from `minLength` (the server's setting, 8 to 128; 12 by default) to 128
+    /// characters after Unicode NFKC normalisation, not common or easy to guess, and
+    /// without the email address or the product name in it (else 422).
+    #[schema(min_length = 12, max_length = 128, format = Password)]
     pub password: String,
 }
 
@@ -121,27 +127,33 @@ pub struct Accepted {
 /// Body of `POST /accounts/confirm`.
 #[derive(Deserialize, ToSchema)]
 pub struct ConfirmAccount {
-    /// The token from the confirmation link.
+    /// The token from the confirmation link: 43 base64url characters.
+    #[schema(min_length = 43, max_length = 43, pattern = "^[A-Za-z0-9_-]{43}$")]
     pub token: String,
 }
 
 /// Body of `POST /sessions`.
 #[derive(Deserialize, ToSchema)]
 pub struct CreateSession {
-    /// Email address.
+    /// Email address: name@domain, at most 254 characters.
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
-    /// Password.
+    /// Password (no password is longer than 128 characters).
+    #[schema(max_length = 128, format = Password)]
     pub password: String,
 }
 
 /// A session token to send as `Authorization: Bearer <token>`.
 #[derive(Serialize, ToSchema)]
 pub struct SessionToken {
-    /// The bearer token.
+    /// The bearer token: 43 base64url characters.
+    #[schema(min_length = 43, max_length = 43, pattern = "^[A-Za-z0-9_-]{43}$")]
     pub token: String,
     /// Always `Bearer`.
+    #[schema(example = "Bearer")]
     pub token_type: String,
     /// Expiry (RFC 3339).
+    #[schema(format = DateTime)]
     pub expires_at: String,
     /// This app's signed device token for the account. Keep it and send it back in the
     /// `X-Device-Token` header when logging in (and changing the password): the app then
@@ -177,38 +189,96 @@ pub struct Account {
     /// Account id.
     pub id: String,
     /// Email address.
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
     /// Whether the address is confirmed.
     pub confirmed: bool,
     /// Creation time (RFC 3339).
+    #[schema(format = DateTime)]
     pub created_at: String,
     /// Last password change (RFC 3339).
+    #[schema(format = DateTime)]
     pub password_changed_at: String,
 }
 
 /// Body of `POST /password-recovery`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RequestRecovery {
-    /// The address of the account.
+    /// The address of the account. Any text is taken: one that is not an address, or
+    /// not an account's, gets the same answer.
     pub email: String,
 }
 
 /// Body of `POST /password-recovery/complete`.
 #[derive(Deserialize, ToSchema)]
 pub struct CompleteRecovery {
-    /// The token from the recovery link.
+    /// The token from the recovery link: 43 base64url characters.
+    #[schema(min_length = 43, max_length = 43, pattern = "^[A-Za-z0-9_-]{43}$")]
     pub token: String,
-    /// The new password.
+    /// The new password, under the same policy as at sign-up (`CreateAccount.password`).
+    #[schema(min_length = 12, max_length = 128, format = Password)]
     pub new_password: String,
 }
 
 /// Body of `PUT /account/password`.
 #[derive(Deserialize, ToSchema)]
 pub struct ChangePassword {
-    /// The current password.
+    /// The current password (no password is longer than 128 characters).
+    #[schema(max_length = 128, format = Password)]
     pub current_password: String,
-    /// The new password.
+    /// The new password, under the same policy as at sign-up (`CreateAccount.password`).
+    #[schema(min_length = 12, max_length = 128, format = Password)]
     pub new_password: String,
+}
+
+/// The answers that many operations share, each documented once here and named in the
+/// operations' `responses(...)`. Types for the OpenAPI document only: handlers answer
+/// with [`Problem`]. An operation that gives one of these statuses a meaning of its own
+/// lists its own tuple after the shared type, which replaces the shared description.
+#[allow(dead_code)]
+mod shared {
+    use utoipa::IntoResponses;
+
+    use super::Problem;
+
+    /// The JSON body was refused before the operation ran.
+    #[derive(IntoResponses)]
+    pub enum BodyRejected {
+        /// The body is not JSON (`invalid_body`).
+        #[response(status = 400, content_type = "application/problem+json")]
+        Malformed(Problem),
+        /// The body is larger than 64 KiB (`payload_too_large`).
+        #[response(status = 413, content_type = "application/problem+json")]
+        TooLarge(Problem),
+        /// `Content-Type` is not `application/json` (`unsupported_media_type`).
+        #[response(status = 415, content_type = "application/problem+json")]
+        UnsupportedMediaType(Problem),
+        /// JSON of the wrong shape: a missing field or a value of the wrong type
+        /// (`invalid_body`).
+        #[response(status = 422, content_type = "application/problem+json")]
+        WrongShape(Problem),
+    }
+
+    /// No valid session token: send `Authorization: Bearer <token>` (`unauthenticated`).
+    #[derive(IntoResponses)]
+    #[response(status = 401, content_type = "application/problem+json")]
+    pub struct Unauthenticated(Problem);
+
+    /// Too many attempts from this client or on this account (`too_many_attempts`):
+    /// refused without being tried until the limit's window has passed.
+    #[derive(IntoResponses)]
+    #[response(status = 429, content_type = "application/problem+json")]
+    pub struct RateLimited(Problem);
+
+    /// The database cannot be reached (`service_unavailable`) or the server is
+    /// overloaded (`service_busy`): try again after `Retry-After` seconds.
+    #[derive(IntoResponses)]
+    #[response(
+        status = 503,
+        content_type = "application/problem+json",
+        headers(("Retry-After" = u32, description = "Seconds to wait before trying again"))
+    )]
+    pub struct Unavailable(Problem);
 }
 
 /// Create an account. Always 202 with the same body: whether the address was already
@@ -216,7 +286,10 @@ pub struct ChangePassword {
 #[utoipa::path(post, path = "/api/v1/accounts", request_body = CreateAccount, tag = "accounts",
     responses(
         (status = 202, description = "A confirmation email is on its way", body = Accepted),
-        (status = 422, description = "Invalid email or password refused by the policy", body = Problem, content_type = "application/problem+json"),
+        BodyRejected,
+        (status = 422, description = "Invalid email address (`invalid_email`), password refused by the policy (`password_too_short`, `password_too_common`, ...), or JSON of the wrong shape (`invalid_body`)", body = Problem, content_type = "application/problem+json"),
+        RateLimited,
+        Unavailable,
     ))]
 pub async fn create_account(
     State(state): State<AppState>,
@@ -240,8 +313,10 @@ pub async fn create_account(
 #[utoipa::path(post, path = "/api/v1/accounts/confirm", request_body = ConfirmAccount, tag = "accounts",
     responses(
         (status = 200, description = "Confirmed", body = Accepted),
-        (status = 400, description = "Invalid, used or expired token", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many bad tokens", body = Problem, content_type = "application/problem+json"),
+        BodyRejected,
+        (status = 400, description = "Invalid, used or expired token (`invalid_token`), or a body that is not JSON (`invalid_body`)", body = Problem, content_type = "application/problem+json"),
+        RateLimited,
+        Unavailable,
     ))]
 pub async fn confirm_account(
     State(state): State<AppState>,
@@ -258,8 +333,10 @@ pub async fn confirm_account(
 #[utoipa::path(post, path = "/api/v1/sessions", request_body = CreateSession, tag = "sessions",
     responses(
         (status = 201, description = "Logged in", body = SessionToken),
+        BodyRejected,
         (status = 401, description = "Wrong email or password (also for an account whose address is not confirmed yet)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed attempts", body = Problem, content_type = "application/problem+json"),
+        RateLimited,
+        Unavailable,
     ))]
 pub async fn create_session(
     State(state): State<AppState>,
@@ -273,8 +350,10 @@ pub async fn create_session(
             &body.email,
             &body.password,
             SessionKind::Api,
-            device_header(&headers),
-            ip,
+            Client {
+                ip,
+                device: device_header(&headers),
+            },
         )
         .await?;
     Ok((StatusCode::CREATED, Json(SessionToken::from(session))).into_response())
@@ -284,7 +363,8 @@ pub async fn create_session(
 #[utoipa::path(delete, path = "/api/v1/sessions/current", tag = "sessions", security(("bearer" = [])),
     responses(
         (status = 204, description = "Logged out"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        Unauthenticated,
+        Unavailable,
     ))]
 pub async fn delete_session(
     State(state): State<AppState>,
@@ -303,7 +383,8 @@ pub async fn delete_session(
 #[utoipa::path(get, path = "/api/v1/account", tag = "account", security(("bearer" = [])),
     responses(
         (status = 200, description = "The account", body = Account),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        Unauthenticated,
+        Unavailable,
     ))]
 pub async fn read_account(
     State(state): State<AppState>,
@@ -329,10 +410,12 @@ pub async fn read_account(
 #[utoipa::path(put, path = "/api/v1/account/password", request_body = ChangePassword, tag = "account", security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed; a new session token", body = SessionToken),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Current password incorrect", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "New password refused by the policy", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed attempts", body = Problem, content_type = "application/problem+json"),
+        BodyRejected,
+        Unauthenticated,
+        (status = 403, description = "Current password incorrect (`current_password_incorrect`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "New password refused by the policy (`password_too_short`, `password_too_common`, ...), or JSON of the wrong shape (`invalid_body`)", body = Problem, content_type = "application/problem+json"),
+        RateLimited,
+        Unavailable,
     ))]
 pub async fn change_password(
     State(state): State<AppState>,
@@ -349,8 +432,10 @@ pub async fn change_password(
             &body.new_password,
             None,
             SessionKind::Api,
-            device_header(&headers),
-            ip,
+            Client {
+                ip,
+                device: device_header(&headers),
+            },
         )
         .await?;
     Ok(Json(session.into()))
@@ -359,7 +444,11 @@ pub async fn change_password(
 /// Ask for a password recovery email. Always 202 with the same body, whatever the
 /// address (also when rate-limited or when mail is down).
 #[utoipa::path(post, path = "/api/v1/password-recovery", request_body = RequestRecovery, tag = "password recovery",
-    responses((status = 202, description = "Accepted (neutral)", body = Accepted)))]
+    responses(
+        (status = 202, description = "Accepted (neutral)", body = Accepted),
+        BodyRejected,
+        Unavailable,
+    ))]
 pub async fn request_recovery(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -383,9 +472,11 @@ pub async fn request_recovery(
 #[utoipa::path(post, path = "/api/v1/password-recovery/complete", request_body = CompleteRecovery, tag = "password recovery",
     responses(
         (status = 200, description = "Password changed; every session ended", body = Accepted),
-        (status = 400, description = "Invalid, used or expired token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "New password refused by the policy", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many bad tokens", body = Problem, content_type = "application/problem+json"),
+        BodyRejected,
+        (status = 400, description = "Invalid, used or expired token (`invalid_token`), or a body that is not JSON (`invalid_body`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "New password refused by the policy (`password_too_short`, `password_too_common`, ...), or JSON of the wrong shape (`invalid_body`)", body = Problem, content_type = "application/problem+json"),
+        RateLimited,
+        Unavailable,
     ))]
 pub async fn complete_recovery(
     State(state): State<AppState>,
@@ -423,7 +514,87 @@ impl Modify for BearerAuth {
 )]
 pub struct ApiDoc;
 
-/// `GET /api/openapi.json`.
-pub async fn openapi_json() -> Response {
-    Json(ApiDoc::openapi()).into_response()
+/// The new-password minimum that [`ApiDoc`] states: the server's default. The document
+/// served by [`openapi_json`] states the server's own setting instead.
+const DOCUMENTED_PASSWORD_MIN: usize = 12;
+
+/// Sets the `minLength` of every new password (the properties documented with
+/// [`DOCUMENTED_PASSWORD_MIN`]) to the minimum the server enforces.
+struct PasswordMinimum(usize);
+
+impl Modify for PasswordMinimum {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        for schema in components.schemas.values_mut() {
+            let RefOr::T(Schema::Object(object)) = schema else {
+                continue;
+            };
+            for property in object.properties.values_mut() {
+                if let RefOr::T(Schema::Object(p)) = property
+                    && p.min_length == Some(DOCUMENTED_PASSWORD_MIN)
+                {
+                    p.min_length = Some(self.0);
+                }
+            }
+        }
+    }
+}
+
+/// `GET /api/openapi.json`, with this server's password minimum.
+pub async fn openapi_json(State(state): State<AppState>) -> Response {
+    let mut doc = ApiDoc::openapi();
+    PasswordMinimum(state.accounts.policy().min_length()).modify(&mut doc);
+    Json(doc).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::*;
+
+    fn min_length(doc: &Value, schema: &str, field: &str) -> Option<u64> {
+        doc["components"]["schemas"][schema]["properties"][field]["minLength"].as_u64()
+    }
+
+    #[test]
+    fn the_served_document_states_the_servers_password_minimum() {
+        let mut doc = ApiDoc::openapi();
+        PasswordMinimum(9).modify(&mut doc);
+        let doc = serde_json::to_value(doc).unwrap();
+        assert_eq!(min_length(&doc, "CreateAccount", "password"), Some(9));
+        assert_eq!(min_length(&doc, "ChangePassword", "new_password"), Some(9));
+        assert_eq!(
+            min_length(&doc, "CompleteRecovery", "new_password"),
+            Some(9)
+        );
+        // Passwords typed to log in or to confirm identity have no policy.
+        assert_eq!(min_length(&doc, "CreateSession", "password"), None);
+        assert_eq!(min_length(&doc, "ChangePassword", "current_password"), None);
+    }
+
+    #[test]
+    fn every_operation_documents_the_answers_it_shares() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let responses = &op["responses"];
+                let mut expected = vec!["503"];
+                if op.get("requestBody").is_some() {
+                    expected.extend(["400", "413", "415", "422"]);
+                }
+                if op.get("security").is_some() {
+                    expected.push("401");
+                }
+                for status in expected {
+                    assert!(
+                        responses[status]["content"]["application/problem+json"].is_object(),
+                        "{method} {path}: {status} not documented"
+                    );
+                }
+            }
+        }
+    }
 }

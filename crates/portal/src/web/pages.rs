@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::{AppState, ClientIp, cookies};
-use crate::accounts::{AccountsError, SessionKind};
+use crate::accounts::{AccountsError, Client, SessionKind};
 use crate::store::AccountRow;
 
 /// The sentence shown after a successful reset or change (the article's words).
@@ -380,8 +380,10 @@ async fn login_submit(
             &form.email,
             &form.password,
             SessionKind::Web,
-            device.as_deref(),
-            ip,
+            Client {
+                ip,
+                device: device.as_deref(),
+            },
         )
         .await
     {
@@ -912,8 +914,10 @@ async fn change_submit(
             &form.new_password,
             form.confirm_password.as_deref(),
             SessionKind::Web,
-            device.as_deref(),
-            ip,
+            Client {
+                ip,
+                device: device.as_deref(),
+            },
         )
         .await
     {
