@@ -37,6 +37,10 @@ impl Ci {
             cmd!(sh, "cargo test --workspace").run()?;
             Ok(())
         })?;
+        // The JSON API against its OpenAPI document, on the binary the tests just built.
+        step("API contract (schemathesis)", || {
+            crate::api_contract::ApiContract::for_ci().run(&sh)
+        })?;
         if !self.no_postgres {
             step("PostgreSQL leg", || postgres_leg(&sh))?;
         }

@@ -1,8 +1,9 @@
-//! Project automation: `cargo xtask ci | dev | conformance | bench`.
+//! Project automation: `cargo xtask ci | dev | conformance | bench | api-contract`.
 //!
 //! `ci` is the one entry point CI calls (through `.ci/run`); every other subcommand is a
 //! convenience for developers and QA.
 
+mod api_contract;
 mod bench;
 mod bench_cmd;
 mod ci;
@@ -23,12 +24,15 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Every check: formatting, clippy, all tests (SQLite and PostgreSQL), the
-    /// conformance suite over HTTP and the documented journeys in Chromium, and a quick
-    /// benchmark run.
+    /// Every check: formatting, clippy, all tests (SQLite and PostgreSQL), the JSON API
+    /// against its OpenAPI document, the conformance suite over HTTP and the documented
+    /// journeys in Chromium, and a quick benchmark run.
     Ci(ci::Ci),
     /// Benchmarks of the sink and the portal (release build); `--quick` for a smoke run.
     Bench(bench_cmd::Bench),
+    /// The JSON API against its OpenAPI document: schemathesis, every check, on the
+    /// portal binary (needs `python3` with `venv`; installs schemathesis under `target/`).
+    ApiContract(api_contract::ApiContract),
     /// Run the portal with its embedded sink (same as `cargo run`).
     Dev {
         /// Extra arguments for the portal binary.
@@ -48,6 +52,11 @@ fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Ci(ci) => ci.run(),
         Command::Bench(bench) => bench.run(),
+        Command::ApiContract(check) => {
+            let sh = xshell::Shell::new()?;
+            sh.change_dir(project_root());
+            check.run(&sh)
+        }
         Command::Dev { args } => {
             let sh = xshell::Shell::new()?;
             xshell::cmd!(sh, "cargo run --package portal -- {args...}").run()?;
