@@ -1,5 +1,8 @@
 //! The HTTP side: Mailpit's REST API v1 (same paths, same JSON names), our additions
 //! (`/api/v1/wait`, `/api/v1/events`), the `/view/` pages and the UI at `/`.
+//!
+//! Every request first passes the `Host` check of [`crate::host`] (403 otherwise), and
+//! every response says `X-Content-Type-Options: nosniff`.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -7,8 +10,9 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query as QueryParams, State};
+use axum::extract::{Path, Query as QueryParams, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Json, Response};
 use axum::routing::get;
@@ -17,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_util::sync::CancellationToken;
 
+use crate::host::AllowedHosts;
 use crate::model::{Address, Message};
 use crate::query::Query;
 use crate::store::{Entry, Event, Page, Store};
@@ -27,16 +32,23 @@ const DEFAULT_LIMIT: usize = 50;
 const DEFAULT_WAIT: Duration = Duration::from_secs(10);
 /// Longest accepted `wait` timeout.
 const MAX_WAIT: Duration = Duration::from_secs(600);
-/// Served as-is: one page, inline CSS and JS, no third-party assets.
+/// Served as-is: one page, its stylesheet and script, no third-party assets.
 const UI: &str = include_str!("ui.html");
+const UI_CSS: &str = include_str!("ui.css");
+const UI_JS: &str = include_str!("ui.js");
+/// The UI loads only its own files and talks only to this origin (fetch, SSE, the
+/// preview iframe); nothing inline runs, and no other page may frame it.
+const UI_CSP: &str = "default-src 'self'; object-src 'none'; base-uri 'none'; \
+    form-action 'none'; frame-ancestors 'none'";
 /// Keeps message HTML and attachments from running script in the UI's origin even when
-/// opened directly (the UI's iframe is sandboxed as well).
-const SANDBOX_CSP: &str = "sandbox";
+/// opened directly (the UI's iframe is sandboxed as well); only the UI may frame them.
+const SANDBOX_CSP: &str = "sandbox; frame-ancestors 'self'";
 
 #[derive(Clone)]
 pub(crate) struct AppState {
     pub store: Arc<Store>,
     pub cancel: CancellationToken,
+    pub hosts: Arc<AllowedHosts>,
 }
 
 /// Errors of the HTTP API; bodies are short plain text, internals are only logged.
@@ -79,8 +91,11 @@ impl IntoResponse for ApiError {
 type ApiResult<T> = Result<T, ApiError>;
 
 pub(crate) fn router(state: AppState) -> Router {
+    let hosts = state.hosts.clone();
     Router::new()
         .route("/", get(ui))
+        .route("/ui.css", get(ui_css))
+        .route("/ui.js", get(ui_js))
         .route("/api/v1/messages", get(list).delete(delete_messages))
         .route("/api/v1/message/{id}", get(message))
         .route("/api/v1/message/{id}/raw", get(raw))
@@ -91,10 +106,46 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/v1/events", get(events))
         .route("/view/{file}", get(view))
         .with_state(state)
+        .layer(middleware::from_fn_with_state(hosts, guard))
 }
 
-async fn ui() -> Html<&'static str> {
-    Html(UI)
+/// Refuses a request whose `Host` is not allowed (403, plain text) before any handler
+/// sees it, and marks every response `nosniff`.
+async fn guard(State(hosts): State<Arc<AllowedHosts>>, req: Request, next: Next) -> Response {
+    let mut resp = match hosts.check(req.headers(), req.uri()) {
+        Ok(()) => next.run(req).await,
+        Err(reason) => {
+            tracing::debug!(%reason, "refused an HTTP request");
+            (StatusCode::FORBIDDEN, reason).into_response()
+        }
+    };
+    resp.headers_mut()
+        .entry(header::X_CONTENT_TYPE_OPTIONS)
+        .or_insert(HeaderValue::from_static("nosniff"));
+    resp
+}
+
+async fn ui() -> Response {
+    (
+        [
+            (header::CONTENT_SECURITY_POLICY, UI_CSP),
+            (header::X_FRAME_OPTIONS, "DENY"),
+        ],
+        Html(UI),
+    )
+        .into_response()
+}
+
+async fn ui_css() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], UI_CSS).into_response()
+}
+
+async fn ui_js() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        UI_JS,
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]

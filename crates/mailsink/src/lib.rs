@@ -18,6 +18,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod client;
+mod host;
 mod http;
 pub mod model;
 mod parse;
@@ -62,6 +63,11 @@ pub struct SinkConfig {
     pub tls_cert: Option<PathBuf>,
     /// PEM private key for STARTTLS.
     pub tls_key: Option<PathBuf>,
+    /// Host names the HTTP server answers to besides IP literals and `localhost` on its
+    /// port (DNS rebinding protection; other `Host` headers get 403): `mail.example`
+    /// (any port), `mail.example:8025` (that port), `.example.com` (and subdomains);
+    /// `*` turns the check off.
+    pub allowed_hosts: Vec<String>,
 }
 
 impl SinkConfig {
@@ -88,6 +94,7 @@ impl Default for SinkConfig {
             max_recipients: 100,
             tls_cert: None,
             tls_key: None,
+            allowed_hosts: Vec::new(),
         }
     }
 }
@@ -127,6 +134,7 @@ impl MailSink {
             (None, None) => None,
             _ => anyhow::bail!("STARTTLS needs both a certificate and a key"),
         };
+        let hosts = host::AllowedHosts::new(&config.allowed_hosts)?;
         let store = Arc::new(
             Store::open(
                 config.db.as_deref(),
@@ -160,6 +168,7 @@ impl MailSink {
         let app = http::router(http::AppState {
             store: store.clone(),
             cancel: cancel.clone(),
+            hosts: Arc::new(hosts.on_port(http_addr.port())),
         });
         let http_cancel = cancel.clone();
         let http_task = tokio::spawn(async move {

@@ -43,6 +43,12 @@ struct Args {
     /// PEM private key for --tls-cert.
     #[arg(long, env = "MAILSINK_TLS_KEY", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Comma-separated host names the web UI and API answer to, besides IP addresses
+    /// and localhost on the --http port (DNS rebinding protection: any other Host gets
+    /// 403). `mail.example` allows any port, `mail.example:8025` only that one,
+    /// `.example.com` also its subdomains; `*` turns the check off.
+    #[arg(long, env = "MAILSINK_ALLOWED_HOSTS", value_delimiter = ',')]
+    allowed_hosts: Vec<String>,
 }
 
 /// `1234`, `64K`, `25M`, `1G` (binary multiples; a trailing `B`/`iB` is allowed).
@@ -103,6 +109,7 @@ async fn main() -> anyhow::Result<()> {
         max_recipients: args.max_recipients,
         tls_cert: args.tls_cert,
         tls_key: args.tls_key,
+        allowed_hosts: args.allowed_hosts,
     };
     let sink = MailSink::start(config).await?;
     println!(
@@ -119,6 +126,19 @@ async fn main() -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn allowed_hosts_are_a_comma_separated_list() {
+        let args =
+            Args::try_parse_from(["mailsink", "--allowed-hosts", "mail.test,.corp.test"]).unwrap();
+        assert_eq!(args.allowed_hosts, ["mail.test", ".corp.test"]);
+        assert!(
+            Args::try_parse_from(["mailsink"])
+                .unwrap()
+                .allowed_hosts
+                .is_empty()
+        );
+    }
 
     #[test]
     fn sizes_accept_suffixes() {

@@ -282,7 +282,10 @@ async fn raw_headers_parts_and_views_are_served() {
     let html = reqwest::get(format!("{base}/view/{}.html", msg.id))
         .await
         .unwrap();
-    assert_eq!(html.headers()["content-security-policy"], "sandbox");
+    assert_eq!(
+        html.headers()["content-security-policy"],
+        "sandbox; frame-ancestors 'self'"
+    );
     assert!(
         html.text()
             .await
@@ -294,8 +297,16 @@ async fn raw_headers_parts_and_views_are_served() {
     let ui = ui.text().await.unwrap();
     assert!(ui.contains("<title>mailsink</title>"));
     // Self-contained: no third-party assets.
-    for external in ["src=\"http", "href=\"http", "@import", "url(http"] {
-        assert!(!ui.contains(external), "UI loads {external}");
+    for file in ["/", "/ui.css", "/ui.js"] {
+        let text = reqwest::get(format!("{base}{file}"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for external in ["src=\"http", "href=\"http", "@import", "url(http"] {
+            assert!(!text.contains(external), "{file} loads {external}");
+        }
     }
     sink.shutdown().await;
 }

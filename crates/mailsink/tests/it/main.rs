@@ -5,6 +5,7 @@
 mod api;
 mod fixtures;
 mod helpers;
+mod hosts;
 mod persistence;
 mod robustness;
 mod smtp;

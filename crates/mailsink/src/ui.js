@@ -1,0 +1,191 @@
+"use strict";
+// Everything from a message is inserted with textContent / attributes, never innerHTML:
+// mail is untrusted input. The HTML body only ever renders in a sandboxed iframe.
+const PAGE = 50;
+const $ = (id) => document.getElementById(id);
+let shown = [];
+let selected = null;
+let limit = PAGE;
+let tab = "html";
+let loadedTabs = {};
+
+function el(tag, props, ...children) {
+  const e = document.createElement(tag);
+  Object.assign(e, props || {});
+  for (const c of children) e.append(c);
+  return e;
+}
+function addr(a) { return a ? (a.Name ? `${a.Name} <${a.Address}>` : a.Address) : ""; }
+function addrs(list) { return (list || []).map(addr).join(", "); }
+function when(iso) {
+  const d = new Date(iso);
+  return isNaN(d) ? iso : d.toLocaleString();
+}
+function fmtSize(n) {
+  return n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1048576).toFixed(1)} MiB`;
+}
+async function api(path, opts) {
+  const r = await fetch(path, opts);
+  if (!r.ok) throw new Error(`${r.status} ${await r.text()}`);
+  return r;
+}
+
+async function loadList() {
+  const q = $("q").value.trim();
+  const path = q
+    ? `/api/v1/search?query=${encodeURIComponent(q)}&limit=${limit}`
+    : `/api/v1/messages?limit=${limit}`;
+  let data;
+  try {
+    data = await (await api(path)).json();
+  } catch (e) {
+    $("status").textContent = `Error: ${e.message}`;
+    return;
+  }
+  shown = data.messages;
+  const list = $("list");
+  list.replaceChildren();
+  if (!shown.length) list.append(el("li", { className: "empty", textContent: q ? "No message matches." : "No messages yet." }));
+  for (const m of shown) {
+    const li = el("li", { className: (m.Read ? "" : "unread ") + (m.ID === selected ? "selected" : "") },
+      el("div", { className: "row1" },
+        el("span", { className: "from", textContent: addr(m.From) || "(no sender)" }),
+        el("span", { className: "time", textContent: when(m.Created) })),
+      el("div", { className: "subject", textContent: m.Subject || "(no subject)" }),
+      el("div", { className: "snippet", textContent: (m.Attachments ? "📎 " : "") + m.Snippet }));
+    li.dataset.id = m.ID;
+    li.tabIndex = 0;
+    li.addEventListener("click", () => openMessage(m.ID));
+    li.addEventListener("keydown", (ev) => { if (ev.key === "Enter") openMessage(m.ID); });
+    list.append(li);
+  }
+  if (data.messages_count > shown.length) {
+    const more = el("button", { id: "more", type: "button", textContent: `Show more (${data.messages_count - shown.length} left)` });
+    more.addEventListener("click", () => { limit += PAGE; loadList(); });
+    list.append(el("li", { className: "empty" }, more));
+  }
+  $("status").textContent = q
+    ? `${data.messages_count} of ${data.total} match`
+    : `${data.total} message${data.total === 1 ? "" : "s"}, ${data.unread} unread`;
+}
+
+function field(dl, name, value) {
+  if (!value) return;
+  dl.append(el("dt", { textContent: name }), el("dd", { textContent: value }));
+}
+
+async function openMessage(id) {
+  let m;
+  try {
+    m = await (await api(`/api/v1/message/${encodeURIComponent(id)}`)).json();
+  } catch (e) {
+    $("status").textContent = `Error: ${e.message}`;
+    return;
+  }
+  selected = m.ID;
+  history.replaceState(null, "", `#${m.ID}`);
+  for (const li of $("list").children) li.classList.toggle("selected", li.dataset.id === m.ID);
+  const li = [...$("list").children].find((x) => x.dataset.id === m.ID);
+  if (li) li.classList.remove("unread");
+  $("placeholder").hidden = true;
+  $("detail").classList.add("open");
+  $("m-subject").textContent = m.Subject || "(no subject)";
+  const dl = $("m-fields");
+  dl.replaceChildren();
+  field(dl, "From", addr(m.From));
+  field(dl, "To", addrs(m.To));
+  field(dl, "Cc", addrs(m.Cc));
+  field(dl, "Bcc", addrs(m.Bcc));
+  field(dl, "Reply-To", addrs(m.ReplyTo));
+  field(dl, "Date", when(m.Date));
+  field(dl, "Envelope", `MAIL FROM:<${m.Envelope.From}> RCPT TO:${m.Envelope.To.map((t) => `<${t}>`).join(" ")}`);
+  field(dl, "Size", fmtSize(m.Size));
+  $("download").href = `/api/v1/message/${m.ID}/raw`;
+  $("download").download = `${m.ID}.eml`;
+  $("text").textContent = m.Text || "(no text part)";
+  $("html-frame").src = `/view/${m.ID}.html`;
+  const atts = $("attachments");
+  atts.replaceChildren();
+  for (const a of [...m.Attachments, ...m.Inline]) {
+    const link = el("a", { href: `/api/v1/message/${m.ID}/part/${encodeURIComponent(a.PartID)}`, textContent: a.FileName || `part ${a.PartID}`, target: "_blank", rel: "noopener" });
+    atts.append(el("li", {}, link, ` — ${a.ContentType}, ${fmtSize(a.Size)}${a.ContentID ? " (inline)" : ""}`));
+  }
+  if (!atts.children.length) atts.append(el("li", { textContent: "No attachments." }));
+  const links = $("links");
+  links.replaceChildren();
+  for (const url of m.Links) {
+    const safe = /^https?:/i.test(url);
+    links.append(el("li", {}, safe ? el("a", { href: url, textContent: url, target: "_blank", rel: "noopener noreferrer" }) : url));
+  }
+  if (!links.children.length) links.append(el("li", { textContent: "No links." }));
+  document.querySelector('[data-tab="attachments"]').textContent = `Attachments (${m.Attachments.length + m.Inline.length})`;
+  document.querySelector('[data-tab="links"]').textContent = `Links (${m.Links.length})`;
+  loadedTabs = {};
+  showTab(tab);
+}
+
+async function showTab(name) {
+  tab = name;
+  for (const b of document.querySelectorAll("[role=tab]")) b.setAttribute("aria-selected", String(b.dataset.tab === name));
+  for (const p of document.querySelectorAll(".panel")) p.hidden = p.id !== `panel-${name}`;
+  if (!selected || loadedTabs[name]) return;
+  loadedTabs[name] = true;
+  try {
+    if (name === "raw") {
+      $("raw").textContent = await (await api(`/api/v1/message/${selected}/raw`)).text();
+    } else if (name === "headers") {
+      const h = await (await api(`/api/v1/message/${selected}/headers`)).json();
+      const t = $("headers");
+      t.replaceChildren();
+      for (const [k, vs] of Object.entries(h)) for (const v of vs) t.append(el("tr", {}, el("th", { textContent: k }), el("td", { textContent: v })));
+    }
+  } catch (e) {
+    loadedTabs[name] = false;
+    $("status").textContent = `Error: ${e.message}`;
+  }
+}
+
+function closeMessage() {
+  selected = null;
+  history.replaceState(null, "", location.pathname);
+  $("detail").classList.remove("open");
+  $("placeholder").hidden = false;
+  $("html-frame").src = "about:blank";
+}
+
+for (const b of document.querySelectorAll("[role=tab]")) b.addEventListener("click", () => showTab(b.dataset.tab));
+$("search-form").addEventListener("submit", (ev) => { ev.preventDefault(); limit = PAGE; loadList(); });
+$("delete-one").addEventListener("click", async () => {
+  if (!selected) return;
+  await api("/api/v1/messages", { method: "DELETE", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ IDs: [selected] }) });
+  closeMessage();
+  loadList();
+});
+$("delete-all").addEventListener("click", async () => {
+  if (!confirm("Delete all messages?")) return;
+  await api("/api/v1/messages", { method: "DELETE" });
+  closeMessage();
+  loadList();
+});
+
+// Live updates: events only say "something changed"; the list is re-read (debounced),
+// so the current search and page stay right.
+let pending = null;
+function refreshSoon() {
+  if (pending) return;
+  pending = setTimeout(() => { pending = null; loadList(); }, 150);
+}
+function connect() {
+  const es = new EventSource("/api/v1/events");
+  es.onopen = () => { $("live").classList.add("on"); refreshSoon(); };
+  es.onmessage = (ev) => {
+    let e = {};
+    try { e = JSON.parse(ev.data); } catch (_) { /* keep going */ }
+    if (e.Type === "clear" || (e.Type === "delete" && selected && (e.Data.IDs || []).includes(selected))) closeMessage();
+    refreshSoon();
+  };
+  es.onerror = () => { $("live").classList.remove("on"); };
+}
+
+loadList().then(() => { if (location.hash.length > 1) openMessage(location.hash.slice(1)); });
+connect();
