@@ -357,8 +357,9 @@ impl Accounts {
     /// already registered is never revealed: its owner gets an email instead, and both
     /// paths hash a password and write one transaction.
     ///
-    /// Limits: sign-ups per client (taken before the password is hashed; past it 429),
-    /// and emails per address (past it the same answer, and no email).
+    /// Limits, both answered like any other sign-up: sign-ups per client (taken before
+    /// the password is hashed; past it nothing is done), and emails per address (past
+    /// it no email).
     pub async fn sign_up(
         &self,
         email: &str,
@@ -371,12 +372,19 @@ impl Accounts {
             return Err(PasswordRejection::Mismatch.into());
         }
         let password = Password::parse_new(password, &self.inner.policy, email.as_str())?;
-        self.take(
-            &[Bucket::SignupClient(ClientKey::of(ip))],
-            ip,
-            "signup_rate_limited_ip",
-        )
-        .await?;
+        // Past the client's limit the sign-up is dropped before any hashing, with the
+        // same answer (as a recovery request past its limit).
+        match self
+            .take(
+                &[Bucket::SignupClient(ClientKey::of(ip))],
+                ip,
+                "signup_rate_limited_ip",
+            )
+            .await
+        {
+            Err(AccountsError::TooManyAttempts) => return Ok(()),
+            taken => taken?,
+        }
         let hash = self.inner.hasher.hash(&password).await?;
         let now = self.now();
         let ip_text = ip.to_string();
@@ -553,7 +561,7 @@ impl Accounts {
             (Some(a), Verification::Match { .. }) => {
                 self.audit("login_refused_unconfirmed", Some(&a.id), ip)
                     .await?;
-                return Err(AccountsError::Unauthenticated);
+                return Err(AccountsError::InvalidCredentials);
             }
             (account, _) => {
                 self.audit("login_failed", account.as_ref().map(|a| a.id.as_str()), ip)
@@ -617,7 +625,7 @@ impl Accounts {
     pub async fn session_account(&self, session: &str) -> Result<Option<AccountRow>> {
         let t = SecretToken::from_client(session);
         let now = self.now();
-        let idle_since = now - 1000 * secs(self.inner.settings.session_idle_timeout);
+        let idle_since = now - secs(self.inner.settings.session_idle_timeout);
         let account =
             store::session_account(self.inner.store.pool(), &t.hash(), now, idle_since).await?;
         if account.is_some() {

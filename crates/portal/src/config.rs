@@ -96,6 +96,12 @@ pub struct Config {
     #[arg(long, env = "PORTAL_SINK_HTTP", default_value = "127.0.0.1:8025")]
     pub sink_http: SocketAddr,
 
+    /// Host names (comma-separated) under which the embedded sink's web UI and API may
+    /// be reached besides its own address, `localhost` and IP literals: the sink
+    /// refuses other `Host` headers (DNS rebinding). `*` turns the check off.
+    #[arg(long, env = "PORTAL_SINK_ALLOWED_HOSTS", value_delimiter = ',')]
+    pub sink_allowed_hosts: Vec<String>,
+
     /// Sender of every email.
     #[arg(
         long,
@@ -193,7 +199,8 @@ pub struct Config {
     )]
     pub signup_emails_per_address_per_hour: u32,
 
-    /// Sign-ups per client IP per hour (each costs a password hash); more get 429.
+    /// Sign-ups per client IP per hour (each costs a password hash); more are answered
+    /// the same way but do nothing.
     #[arg(long, env = "PORTAL_SIGNUPS_PER_IP_PER_HOUR", default_value_t = 20)]
     pub signups_per_ip_per_hour: u32,
 
@@ -241,6 +248,7 @@ impl Config {
             smtp_url: None,
             sink_smtp: any,
             sink_http: any,
+            sink_allowed_hosts: Vec::new(),
             mail_from: "Wallbox portal <no-reply@portal.localhost>".into(),
             product_name: "Wallbox portal".into(),
             recovery_ttl: Duration::from_secs(30 * 60),

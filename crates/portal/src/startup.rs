@@ -61,6 +61,7 @@ impl Application {
                 let sink_config = mailsink::SinkConfig {
                     smtp_addr: config.sink_smtp,
                     http_addr: config.sink_http,
+                    allowed_hosts: config.sink_allowed_hosts.clone(),
                     ..mailsink::SinkConfig::default()
                 };
                 let handle = mailsink::MailSink::start(sink_config).await.context(

@@ -331,6 +331,7 @@ pub async fn confirm_account(
 
 /// Log in: returns a bearer token.
 #[utoipa::path(post, path = "/api/v1/sessions", request_body = CreateSession, tag = "sessions",
+    params(("X-Device-Token" = Option<String>, Header, description = "The device_token this app got at an earlier log-in: its own failure budget, untouched by failed log-ins from elsewhere")),
     responses(
         (status = 201, description = "Logged in", body = SessionToken),
         BodyRejected,
@@ -408,6 +409,7 @@ pub async fn read_account(
 /// Change the password (current + new). Every session ends; the answer holds a new
 /// token for this client.
 #[utoipa::path(put, path = "/api/v1/account/password", request_body = ChangePassword, tag = "account", security(("bearer" = [])),
+    params(("X-Device-Token" = Option<String>, Header, description = "The device_token this app got at an earlier log-in: its own failure budget, untouched by failed log-ins from elsewhere")),
     responses(
         (status = 200, description = "Changed; a new session token", body = SessionToken),
         BodyRejected,
