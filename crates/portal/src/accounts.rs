@@ -1,6 +1,6 @@
 //! The use cases behind both the HTML pages and the JSON API: sign-up, confirmation,
-//! log-in/out, password recovery and password change. Every rule of DESIGN.md §4 that is
-//! not about HTTP lives here, so both front ends get it.
+//! log-in/out, password recovery and password change. Every security rule that is not
+//! about HTTP (see ARCHITECTURE.md, "Invariants") lives here, so both front ends get it.
 
 use std::collections::HashMap;
 use std::net::IpAddr;

@@ -1,5 +1,5 @@
 //! The HTML portal: the two documented journeys plus sign-up, log-in and log-out.
-//! Visible texts and labels are part of the contract (DESIGN.md §2).
+//! Visible texts and labels are part of the contract: they are the help article's words.
 
 use askama::Template;
 use axum::extract::{FromRequest, Query, Request, State};
