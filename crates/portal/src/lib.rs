@@ -3,21 +3,24 @@
 //!
 //! Layout (see ARCHITECTURE.md): [`config`] (flags + env), [`clock`] (injected time),
 //! [`domain`] (parse-don't-validate newtypes), [`store`] (sqlx, portable SQL),
-//! [`mail`] (templates, outbox, delivery worker), [`intake`] (group commit of
-//! recovery requests), [`limits`] (every rate limit), [`keys`] (the server secret:
+//! [`mail`] (templates, outbox delivery), [`recovery`] (group commit of recovery
+//! requests, and the batch that turns them into emails), [`background`] (the loop
+//! beside the HTTP server), [`settings`], [`limits`] (every rate limit), [`keys`] (the server secret:
 //! CSRF and device tokens), [`accounts`] (the use cases shared by
 //! the HTML pages and the API), [`web`] (axum), [`startup`] (`Application`).
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod accounts;
+pub mod background;
 pub mod clock;
 pub mod config;
 pub mod domain;
-pub mod intake;
 pub mod keys;
 pub mod limits;
 pub mod mail;
+pub mod recovery;
+pub mod settings;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -12,12 +12,13 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::accounts::{Accounts, Settings};
+use crate::background::Background;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::{PasswordHasher, PasswordPolicy};
 use crate::keys::{self, Keys};
 use crate::limits::Limits;
-use crate::mail::{DeliveryWorker, Mailer};
+use crate::mail::{Mailer, Outbox};
 use crate::store::{self, Store};
 use crate::{telemetry, web};
 
@@ -39,7 +40,7 @@ pub struct Application {
     admin_router: axum::Router,
     base_url: String,
     router: axum::Router,
-    worker: DeliveryWorker,
+    worker: Background,
     accounts: Accounts,
     store: Store,
     sink: Option<Arc<mailsink::SinkHandle>>,
@@ -70,7 +71,7 @@ impl Application {
                 Some(Arc::new(handle))
             }
         };
-        let smtp_timeout = crate::mail::worker::smtp_timeout(config.mail_claim_timeout);
+        let smtp_timeout = crate::mail::outbox::smtp_timeout(config.mail_claim_timeout);
         let mailer = match (&config.smtp_url, &sink) {
             (Some(url), _) => Mailer::from_url(url, &config.mail_from, smtp_timeout)?,
             (None, Some(s)) => Mailer::local(s.smtp_addr(), &config.mail_from, smtp_timeout)?,
@@ -164,15 +165,18 @@ impl Application {
             _ => Vec::new(),
         };
 
-        let worker = DeliveryWorker::new(
-            accounts.clone(),
-            store.clone(),
+        let worker = Background {
+            store: store.clone(),
             clock,
-            mailer,
+            settings: accounts.settings().clone(),
+            outbox: Outbox::new(
+                store.clone(),
+                mailer,
+                config.mail_max_attempts,
+                config.mail_claim_timeout,
+            ),
             wake,
-            config.mail_max_attempts,
-            config.mail_claim_timeout,
-        );
+        };
         let state = web::AppState {
             accounts: accounts.clone(),
             product: Arc::from(config.product_name.as_str()),

@@ -1,8 +1,8 @@
 //! Email: templates ([`templates`]), written to the outbox in the same transaction as the
-//! change that caused them, and delivered by [`worker::DeliveryWorker`] over SMTP.
+//! change that caused them, and delivered by [`outbox::Outbox`] over SMTP.
 
+pub mod outbox;
 pub mod templates;
-pub mod worker;
 
+pub use outbox::{Mailer, Outbox};
 pub use templates::RenderedEmail;
-pub use worker::{DeliveryWorker, Mailer};

@@ -1,7 +1,12 @@
 //! The four emails, each with a plain-text and an HTML part rendered from
 //! `templates/email/*.{txt,html}`.
 
+use std::time::Duration;
+
 use askama::Template;
+
+use crate::settings::Settings;
+use crate::store::NewEmail;
 
 /// Subject of the password recovery email.
 pub const RECOVERY_SUBJECT: &str = "Password recovery";
@@ -26,6 +31,21 @@ pub struct RenderedEmail {
     pub html: String,
 }
 
+impl RenderedEmail {
+    /// The outbox row that sends this email to `to` (the stored address, never a typed
+    /// one).
+    pub fn into_outbox(self, to: &str, now: i64) -> NewEmail {
+        NewEmail {
+            kind: self.kind.to_owned(),
+            recipient: to.to_owned(),
+            subject: self.subject.to_owned(),
+            text_body: self.text,
+            html_body: self.html,
+            created_at: now,
+        }
+    }
+}
+
 impl std::fmt::Debug for RenderedEmail {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The bodies may hold a link with a token.
@@ -48,6 +68,38 @@ pub struct EmailContext {
     pub valid_for: String,
     /// The recipient's address.
     pub email: String,
+}
+
+impl EmailContext {
+    /// The context of an email to `to` about `link` (empty for none), valid for
+    /// `valid_for`.
+    pub fn new(settings: &Settings, to: &str, link: String, valid_for: Duration) -> Self {
+        Self {
+            product: settings.product_name.clone(),
+            base_url: settings.public_base.clone(),
+            link,
+            valid_for: words(valid_for),
+            email: to.to_owned(),
+        }
+    }
+}
+
+/// A lifetime in words, as the emails say it ("30 minutes", "24 hours", "2 days").
+pub fn words(d: Duration) -> String {
+    let m = d.as_secs() / 60;
+    match m {
+        0 => format!("{} seconds", d.as_secs()),
+        1 => "1 minute".into(),
+        m if m % 1440 == 0 => match m / 1440 {
+            1 => "24 hours".into(),
+            n => format!("{n} days"),
+        },
+        m if m % 60 == 0 => match m / 60 {
+            1 => "1 hour".into(),
+            n => format!("{n} hours"),
+        },
+        m => format!("{m} minutes"),
+    }
 }
 
 macro_rules! email {
@@ -133,6 +185,14 @@ pub fn signup_attempt(c: &EmailContext) -> Result<RenderedEmail, askama::Error> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_read_as_words() {
+        assert_eq!(words(Duration::from_secs(1800)), "30 minutes");
+        assert_eq!(words(Duration::from_secs(3600)), "1 hour");
+        assert_eq!(words(Duration::from_secs(86400)), "24 hours");
+        assert_eq!(words(Duration::from_secs(2 * 86400)), "2 days");
+    }
 
     fn ctx() -> EmailContext {
         EmailContext {

@@ -1108,6 +1108,18 @@ pub struct AuditEvent {
     pub detail: Option<String>,
 }
 
+impl AuditEvent {
+    /// An event without detail.
+    pub fn new(event: &'static str, account_id: Option<String>, client_ip: Option<String>) -> Self {
+        Self {
+            event,
+            account_id,
+            client_ip,
+            detail: None,
+        }
+    }
+}
+
 /// Appends a security event (and logs it). Never pass secrets in `detail`.
 pub async fn audit<'e>(
     db: impl AnyExecutor<'e>,

@@ -3,25 +3,15 @@
 //! and scrubbed; failures are retried with exponential back-off and, after
 //! `max_attempts`, marked failed (kept, logged and counted, never dropped).
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use tokio::sync::Notify;
-use tokio_util::sync::CancellationToken;
 
-use crate::accounts::Accounts;
 use crate::clock::{Clock, SystemClock};
 use crate::store::{self, OutboxRow, Store};
-
-/// How often expired sessions, tokens, rate-limit windows and old outbox rows are
-/// deleted.
-const PURGE_EVERY_SECS: i64 = 600;
-/// Poll interval when nothing wakes the worker (other instances, retries).
-const POLL: Duration = Duration::from_secs(1);
 
 /// An SMTP client plus the sender address.
 #[derive(Clone)]
@@ -173,39 +163,23 @@ enum SendError {
     Permanent(String),
 }
 
-/// The background loop: turns queued recovery requests into emails and delivers the
-/// outbox.
-pub struct DeliveryWorker {
-    accounts: Accounts,
+/// The outbox's delivery: claims due emails and sends them. Run by
+/// [`crate::background`].
+pub struct Outbox {
     store: Store,
-    clock: Arc<dyn Clock>,
     mailer: Mailer,
-    wake: Arc<Notify>,
     max_attempts: u32,
     lease_secs: i64,
     id: String,
 }
 
-impl DeliveryWorker {
-    /// A worker; `wake` is notified whenever something is written to the outbox or the
-    /// recovery queue. `clock` is the domain clock (expiry, purging); delivery retries and
-    /// claim leases use the wall clock. A claim lasts `claim_timeout`: another instance
-    /// takes an unfinished one over after that.
-    pub fn new(
-        accounts: Accounts,
-        store: Store,
-        clock: Arc<dyn Clock>,
-        mailer: Mailer,
-        wake: Arc<Notify>,
-        max_attempts: u32,
-        claim_timeout: Duration,
-    ) -> Self {
+impl Outbox {
+    /// Delivery through `mailer`. A claim lasts `claim_timeout`: another instance takes
+    /// an unfinished one over after that. Retries and claim leases use the wall clock.
+    pub fn new(store: Store, mailer: Mailer, max_attempts: u32, claim_timeout: Duration) -> Self {
         Self {
-            accounts,
             store,
-            clock,
             mailer,
-            wake,
             max_attempts: max_attempts.max(1),
             lease_secs: i64::try_from(claim_timeout.as_secs())
                 .unwrap_or(i64::MAX / 4)
@@ -214,61 +188,8 @@ impl DeliveryWorker {
         }
     }
 
-    /// Runs until `stop` is cancelled; an email being sent when that happens is finished
-    /// first, the rest stays in the outbox for the next start.
-    pub async fn run(self, stop: CancellationToken) {
-        let mut last_purge = i64::MIN;
-        let mut scrubbed = false;
-        loop {
-            let now = self.clock.unix();
-            if now.saturating_sub(last_purge) >= PURGE_EVERY_SECS {
-                last_purge = now;
-                let unconfirmed_ttl =
-                    i64::try_from(self.accounts.settings().unconfirmed_account_ttl.as_secs())
-                        .unwrap_or(i64::MAX / 4);
-                if let Err(e) = store::purge_expired(self.store.pool(), now, unconfirmed_ttl).await
-                {
-                    tracing::warn!(error = %e, "purging expired rows failed; will retry");
-                }
-            }
-            // Requests and deliveries take turns, a batch each, so a flood of requests
-            // does not hold back the emails already queued.
-            let took = match self.accounts.process_recovery_requests().await {
-                Ok(n) => n,
-                Err(e) => {
-                    tracing::warn!(error = %e, "processing recovery requests failed; will retry");
-                    0
-                }
-            };
-            match self.deliver_due().await {
-                Ok(n) if n > 0 => {
-                    scrubbed = true;
-                    continue;
-                }
-                Ok(_) if took > 0 => continue,
-                Ok(_) if scrubbed => {
-                    // Queue drained: make the scrubbing of sent bodies final on disk.
-                    match self.store.checkpoint().await {
-                        Ok(()) => scrubbed = false,
-                        Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed; will retry"),
-                    }
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "outbox delivery pass failed; will retry"),
-            }
-            tokio::select! {
-                _ = stop.cancelled() => break,
-                _ = self.wake.notified() => {}
-                _ = tokio::time::sleep(POLL) => {}
-            }
-            if stop.is_cancelled() {
-                break;
-            }
-        }
-    }
-
     /// Claims and sends what is due; returns how many were handled.
-    async fn deliver_due(&self) -> anyhow::Result<usize> {
+    pub async fn deliver_due(&self) -> anyhow::Result<usize> {
         // Delivery runs on the wall clock, not the injected one: retries and claim leases
         // are about real SMTP servers, and a test's frozen clock must not hold mail back.
         let claimed_at = SystemClock.unix();

@@ -1,0 +1,283 @@
+//! The use cases behind both the HTML pages and the JSON API: sign-up, confirmation,
+//! log-in/out, password recovery and password change. Every security rule that is not
+//! about HTTP (see ARCHITECTURE.md, "Invariants") lives here, so both front ends get it.
+//! One file per journey: [`signup`] (sign-up, confirmation, demo accounts), [`session`]
+//! (log-in, sessions, log-out), [`recovery`] (the forgot-password journey), [`change`]
+//! (password change, and what every new password brings about).
+
+mod change;
+mod recovery;
+mod session;
+mod signup;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use crate::clock::Clock;
+use crate::domain::{
+    EmailAddress, EmailError, HashError, PasswordHasher, PasswordPolicy, PasswordRejection,
+    SecretToken,
+};
+use crate::keys::Keys;
+use crate::limits::{Bucket, ClientKey, Limits};
+use crate::mail::templates::{EmailContext, RenderedEmail};
+use crate::recovery::RecoveryIntake;
+pub use crate::settings::Settings;
+use crate::store::{self, AccountRow, Store, Tx};
+
+/// Why a use case did not go through. Each variant says what the user should see.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountsError {
+    /// Wrong email or password (the same answer whether the account exists or not, and
+    /// for an account whose address is not confirmed yet).
+    #[error(
+        "The email or password is incorrect. If you just created your account, open the confirmation link we sent you first."
+    )]
+    InvalidCredentials,
+    /// A rate limit was hit.
+    #[error("Too many attempts. Wait a few minutes and try again.")]
+    TooManyAttempts,
+    /// A recovery or confirmation token that is unknown, used or expired.
+    #[error("This link is invalid or has expired. Ask for a new one.")]
+    InvalidToken,
+    /// The new password breaks the policy.
+    #[error("{0}")]
+    Rejected(#[from] PasswordRejection),
+    /// The email address is not valid.
+    #[error("{0}")]
+    InvalidEmail(#[from] EmailError),
+    /// The current password given for a change is wrong.
+    #[error("Your current password is incorrect.")]
+    CurrentPasswordIncorrect,
+    /// No live session.
+    #[error("Log in first.")]
+    Unauthenticated,
+    /// Too much work queued (password hashing): try again in a moment.
+    #[error("The service is busy. Try again in a moment.")]
+    Busy,
+    /// Anything else (database, hashing); never shown in detail.
+    #[error("internal error: {0:#}")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for AccountsError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Internal(anyhow::Error::new(e).context("database"))
+    }
+}
+
+impl From<HashError> for AccountsError {
+    fn from(e: HashError) -> Self {
+        match e {
+            HashError::Busy => Self::Busy,
+            e => Self::Internal(anyhow::Error::new(e)),
+        }
+    }
+}
+
+impl From<askama::Error> for AccountsError {
+    fn from(e: askama::Error) -> Self {
+        Self::Internal(anyhow::Error::new(e).context("rendering an email"))
+    }
+}
+
+/// Result of the use cases.
+pub type Result<T, E = AccountsError> = std::result::Result<T, E>;
+
+/// Web page session or API bearer token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    /// Cookie session of the HTML portal.
+    Web,
+    /// Bearer token of the app.
+    Api,
+}
+
+impl SessionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Web => "web",
+            Self::Api => "api",
+        }
+    }
+}
+
+/// Who is asking to check a password: the client's address and the device token it
+/// sent, if any (a cookie or the `X-Device-Token` header).
+#[derive(Clone, Copy)]
+pub struct Client<'a> {
+    /// The client's address (see `web::ClientIp`).
+    pub ip: IpAddr,
+    /// The device token it sent.
+    pub device: Option<&'a str>,
+}
+
+/// A new session: the secret goes to the client once, only its hash is stored.
+#[derive(Debug)]
+pub struct NewSession {
+    /// The session id / bearer token.
+    pub token: SecretToken,
+    /// Expiry, Unix seconds.
+    pub expires_at: i64,
+    /// The device token of this browser or app for the account (the one it sent, or a
+    /// new one): sent back on later log-ins, it gives the client its own failure budget.
+    pub device_token: Option<String>,
+}
+
+/// The account use cases. Cheap to clone.
+#[derive(Clone)]
+pub struct Accounts {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    hasher: PasswordHasher,
+    policy: PasswordPolicy,
+    settings: Settings,
+    keys: Keys,
+    wake_worker: Arc<Notify>,
+    intake: RecoveryIntake,
+}
+
+/// The lookup key of a stored address (the address is stored normalised, so this is
+/// the key it was registered under).
+fn lookup_of(stored_email: &str) -> String {
+    EmailAddress::parse(stored_email)
+        .map_or_else(|_| stored_email.to_lowercase(), |e| e.lookup_key())
+}
+
+impl Accounts {
+    /// Wires the use cases (and starts the recovery intake task on the current runtime).
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        hasher: PasswordHasher,
+        policy: PasswordPolicy,
+        settings: Settings,
+        keys: Keys,
+        wake_worker: Arc<Notify>,
+    ) -> Self {
+        let intake =
+            RecoveryIntake::start(store.clone(), settings.limits.clone(), wake_worker.clone());
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                clock,
+                hasher,
+                policy,
+                settings,
+                keys,
+                wake_worker,
+                intake,
+            }),
+        }
+    }
+
+    /// The keys derived from the server secret (CSRF tokens, device tokens).
+    pub fn keys(&self) -> &Keys {
+        &self.inner.keys
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    /// The password policy in force.
+    pub fn policy(&self) -> &PasswordPolicy {
+        &self.inner.policy
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    fn now(&self) -> i64 {
+        self.inner.clock.unix()
+    }
+
+    fn email_context(&self, to: &str, link: String, valid_for: Duration) -> EmailContext {
+        EmailContext::new(&self.inner.settings, to, link, valid_for)
+    }
+
+    async fn enqueue(&self, tx: &mut Tx, to: &str, email: RenderedEmail, now: i64) -> Result<()> {
+        store::insert_outbox(&mut **tx, &email.into_outbox(to, now)).await?;
+        Ok(())
+    }
+
+    fn wake(&self) {
+        self.inner.wake_worker.notify_one();
+    }
+
+    fn limits(&self) -> &Limits {
+        &self.inner.settings.limits
+    }
+
+    /// Takes an attempt from each bucket before the work it guards; `TooManyAttempts`
+    /// (and an audit event) when one of them is spent.
+    async fn take(&self, buckets: &[Bucket], ip: IpAddr, refused: &'static str) -> Result<()> {
+        if self
+            .limits()
+            .take(&self.inner.store, buckets, self.now())
+            .await?
+        {
+            Ok(())
+        } else {
+            self.audit(refused, None, ip).await?;
+            Err(AccountsError::TooManyAttempts)
+        }
+    }
+
+    async fn give_back(&self, buckets: &[Bucket]) -> Result<()> {
+        Ok(self
+            .limits()
+            .give_back(&self.inner.store, buckets, self.now())
+            .await?)
+    }
+
+    async fn audit(&self, event: &'static str, account: Option<&str>, ip: IpAddr) -> Result<()> {
+        store::audit(
+            self.inner.store.pool(),
+            self.now(),
+            event,
+            account,
+            Some(&ip.to_string()),
+            None,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The budget a password check is taken from: a trusted device's own, or the
+    /// account's and the client's shared ones. `device` is the token the client sent.
+    fn password_budget(
+        &self,
+        lookup: &str,
+        account: Option<&AccountRow>,
+        device: Option<&str>,
+        ip: IpAddr,
+    ) -> (Vec<Bucket>, Option<String>) {
+        let trusted = device
+            .and_then(|t| self.inner.keys.verify_device(t))
+            .filter(|d| account.is_some_and(|a| a.id == d.account_id));
+        match trusted {
+            Some(d) => (
+                vec![Bucket::LoginDevice(d.id)],
+                device.map(|t| t.trim().to_owned()),
+            ),
+            None => (
+                vec![
+                    Bucket::LoginAccount(lookup.to_owned()),
+                    Bucket::LoginClient(ClientKey::of(ip)),
+                ],
+                None,
+            ),
+        }
+    }
+}

@@ -1,0 +1,371 @@
+//! The HTML portal: the two documented journeys plus sign-up, log-in and log-out.
+//! Visible texts and labels are part of the contract: they are the help article's words.
+//! One file per area: [`login`] (landing, log-in, log-out), [`signup`], [`confirm`],
+//! [`forgot`] (the recovery request), [`recover`] (the emailed link and the new
+//! password), [`settings`] (account, settings, password change). What they share
+//! (layout, message pages, the CSRF extractor, cookies) is here.
+
+mod confirm;
+mod forgot;
+mod login;
+mod recover;
+mod settings;
+mod signup;
+
+use askama::Template;
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use super::{AppState, cookies};
+use crate::accounts::AccountsError;
+use crate::store::AccountRow;
+
+/// The sentence shown after a successful reset or change (the article's words).
+pub const SUCCESS_SENTENCE: &str = "You can now log in using the new password you defined.";
+/// The neutral sentence shown after a recovery request (the article's words).
+pub const NEUTRAL_SENTENCE: &str = "If the email address you entered matches an existing account, a password recovery email will be sent to this email address.";
+
+/// Routes of the HTML portal.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(login::landing))
+        .route("/login", get(login::login_page).post(login::login_submit))
+        .route(
+            "/signup",
+            get(signup::signup_page).post(signup::signup_submit),
+        )
+        .route(
+            "/confirm",
+            get(confirm::confirm_page).post(confirm::confirm_submit),
+        )
+        .route(
+            "/forgot-password",
+            get(forgot::forgot_page).post(forgot::forgot_submit),
+        )
+        .route(
+            "/recover",
+            get(recover::recover_page).post(recover::recover_submit),
+        )
+        .route("/account", get(settings::account_page))
+        .route("/settings", get(settings::settings_page))
+        .route("/settings/security", get(settings::security_page))
+        .route(
+            "/settings/security/password",
+            get(settings::change_page).post(settings::change_submit),
+        )
+        .route("/logout", post(login::logout))
+}
+
+/// What the layout shows around every page.
+struct Chrome {
+    title: String,
+    product: String,
+    logged_in: bool,
+    csrf: String,
+}
+
+/// A page being answered: its chrome plus the cookies to set.
+struct Ctx {
+    chrome: Chrome,
+    set_cookies: Vec<HeaderValue>,
+}
+
+impl Ctx {
+    fn new(state: &AppState, headers: &HeaderMap, title: &str, logged_in: bool) -> Self {
+        Self::for_session(state, headers, title, logged_in, None)
+    }
+
+    /// Like [`Ctx::new`] for a response that sets a new session cookie: its forms must
+    /// carry tokens for the session the next request will hold.
+    fn for_session(
+        state: &AppState,
+        headers: &HeaderMap,
+        title: &str,
+        logged_in: bool,
+        session: Option<&str>,
+    ) -> Self {
+        let (csrf, cookie) = cookies::csrf_token(
+            headers,
+            state.accounts.keys(),
+            state.secure_cookies,
+            session,
+        );
+        Self {
+            chrome: Chrome {
+                title: title.to_owned(),
+                product: state.product.to_string(),
+                logged_in,
+                csrf,
+            },
+            set_cookies: cookie.into_iter().collect(),
+        }
+    }
+}
+
+fn render(status: StatusCode, template: &impl Template, set_cookies: Vec<HeaderValue>) -> Response {
+    match template.render() {
+        Ok(html) => {
+            let mut res = (status, axum::response::Html(html)).into_response();
+            for c in set_cookies {
+                res.headers_mut().append(header::SET_COOKIE, c);
+            }
+            res
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong on our side.",
+            )
+                .into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage {
+    chrome: Chrome,
+    heading: String,
+    text: String,
+    is_error: bool,
+    link: Option<(String, String)>,
+}
+
+/// A page with one message (and an optional link), outside any session.
+pub fn message_response(
+    status: StatusCode,
+    heading: &str,
+    text: &str,
+    is_error: bool,
+    link: Option<(&str, &str)>,
+) -> Response {
+    let page = MessagePage {
+        chrome: Chrome {
+            title: heading.to_owned(),
+            product: String::new(),
+            logged_in: false,
+            csrf: String::new(),
+        },
+        heading: heading.to_owned(),
+        text: text.to_owned(),
+        is_error,
+        link: link.map(|(h, l)| (h.to_owned(), l.to_owned())),
+    };
+    render(status, &page, Vec::new())
+}
+
+fn message(
+    state: &AppState,
+    status: StatusCode,
+    heading: &str,
+    text: &str,
+    is_error: bool,
+    link: Option<(&str, &str)>,
+    set_cookies: Vec<HeaderValue>,
+) -> Response {
+    let page = MessagePage {
+        chrome: Chrome {
+            title: heading.to_owned(),
+            product: state.product.to_string(),
+            logged_in: false,
+            csrf: String::new(),
+        },
+        heading: heading.to_owned(),
+        text: text.to_owned(),
+        is_error,
+        link: link.map(|(h, l)| (h.to_owned(), l.to_owned())),
+    };
+    render(status, &page, set_cookies)
+}
+
+fn internal(state: &AppState, e: &AccountsError) -> Response {
+    if matches!(e, AccountsError::Busy) {
+        let mut res = message(
+            state,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Temporarily unavailable",
+            &e.to_string(),
+            true,
+            Some(("/", "Go to the home page")),
+            Vec::new(),
+        );
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return res;
+    }
+    tracing::error!(error = %e, "request failed");
+    if let AccountsError::Internal(err) = e
+        && super::problem::is_unavailable(err)
+    {
+        return message(
+            state,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Temporarily unavailable",
+            "The service is temporarily unavailable. Try again in a moment.",
+            true,
+            Some(("/", "Go to the home page")),
+            Vec::new(),
+        );
+    }
+    message(
+        state,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong",
+        "Something went wrong on our side. Try again in a moment.",
+        true,
+        Some(("/", "Go to the home page")),
+        Vec::new(),
+    )
+}
+
+fn csrf_refused() -> Response {
+    recovery_headers(message_response(
+        StatusCode::FORBIDDEN,
+        "Form expired",
+        "This form has expired or did not come from this site. Go back, reload the page and try again.",
+        true,
+        Some(("/", "Go to the home page")),
+    ))
+}
+
+/// Recovery pages: no referrer (the URL may have held a token), never cached.
+fn recovery_headers(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+/// `Form` whose rejection is a readable 400 page instead of plain text.
+pub struct HtmlForm<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequest<S> for HtmlForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Form::<T>::from_request(req, state).await {
+            Ok(Form(v)) => Ok(HtmlForm(v)),
+            Err(e) => Err(message_response(
+                StatusCode::BAD_REQUEST,
+                "Incomplete form",
+                &format!(
+                    "The form could not be read ({}). Go back, reload the page and try again.",
+                    e.body_text()
+                ),
+                true,
+                Some(("/", "Go to the home page")),
+            )),
+        }
+    }
+}
+
+/// A form posted from one of our own pages: its `csrf_token` field must be the token of
+/// this request's cookies ([`cookies::csrf_ok`]), or the request is refused (403) before
+/// any handler runs. Every state-changing form handler takes its form through this.
+pub struct CsrfForm<T>(pub T);
+
+#[derive(Deserialize)]
+struct WithCsrf<T> {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(flatten)]
+    form: T,
+}
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let headers = req.headers().clone();
+        let HtmlForm(with) = HtmlForm::<WithCsrf<T>>::from_request(req, state).await?;
+        if cookies::csrf_ok(
+            &headers,
+            state.accounts.keys(),
+            state.secure_cookies,
+            &with.csrf_token,
+        ) {
+            Ok(CsrfForm(with.form))
+        } else {
+            Err(csrf_refused())
+        }
+    }
+}
+
+async fn current_account(state: &AppState, headers: &HeaderMap) -> Option<AccountRow> {
+    let session = cookies::get(headers, cookies::SESSION)?;
+    match state.accounts.session_account(&session).await {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::error!(error = %e, "session lookup failed");
+            None
+        }
+    }
+}
+
+fn session_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+    cookies::set(
+        cookies::SESSION,
+        value,
+        "/",
+        Some(max_age),
+        state.secure_cookies,
+    )
+}
+
+/// The signed device cookie: long-lived, so that this browser keeps its own log-in
+/// failure budget for the account.
+fn device_cookie(state: &AppState, token: &str) -> HeaderValue {
+    cookies::set(
+        cookies::device_name(state.secure_cookies),
+        token,
+        "/",
+        Some(cookies::DEVICE_MAX_AGE),
+        state.secure_cookies,
+    )
+}
+
+fn see_other(to: &str, set_cookies: Vec<HeaderValue>) -> Response {
+    let mut res = Redirect::to(to).into_response();
+    for c in set_cookies {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    res
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
+fn invalid_link(state: &AppState, retry: (&str, &str), set_cookies: Vec<HeaderValue>) -> Response {
+    message(
+        state,
+        StatusCode::BAD_REQUEST,
+        "Link invalid or expired",
+        &AccountsError::InvalidToken.to_string(),
+        true,
+        Some(retry),
+        set_cookies,
+    )
+}
+
+fn too_many(state: &AppState) -> Response {
+    message(
+        state,
+        StatusCode::TOO_MANY_REQUESTS,
+        "Too many attempts",
+        &AccountsError::TooManyAttempts.to_string(),
+        true,
+        Some(("/", "Go to the home page")),
+        Vec::new(),
+    )
+}

@@ -1,0 +1,82 @@
+//! Sign-up.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::*;
+use crate::accounts::AccountsError;
+use crate::web::{AppState, ClientIp};
+
+// ---------------------------------------------------------------- sign-up
+
+#[derive(Template)]
+#[template(path = "signup.html")]
+struct SignupPage {
+    chrome: Chrome,
+    email: String,
+    error: Option<String>,
+    min_length: usize,
+}
+
+pub(super) async fn signup_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let ctx = Ctx::new(&state, &headers, "Create account", false);
+    let page = SignupPage {
+        chrome: ctx.chrome,
+        email: String::new(),
+        error: None,
+        min_length: state.accounts.policy().min_length(),
+    };
+    render(StatusCode::OK, &page, ctx.set_cookies)
+}
+
+#[derive(Deserialize)]
+pub(super) struct SignupForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    confirm_password: Option<String>,
+}
+
+pub(super) async fn signup_submit(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    CsrfForm(form): CsrfForm<SignupForm>,
+) -> Response {
+    match state
+        .accounts
+        .sign_up(
+            &form.email,
+            &form.password,
+            form.confirm_password.as_deref(),
+            ip,
+        )
+        .await
+    {
+        Ok(()) => message(
+            &state,
+            StatusCode::OK,
+            "Check your email",
+            "We sent an email to the address you entered. Open the link in it to finish creating your account.",
+            false,
+            Some(("/login", "Back to log in")),
+            Vec::new(),
+        ),
+        Err(e @ (AccountsError::Internal(_) | AccountsError::Busy)) => internal(&state, &e),
+        Err(AccountsError::TooManyAttempts) => too_many(&state),
+        Err(e) => {
+            let ctx = Ctx::new(&state, &headers, "Create account", false);
+            let page = SignupPage {
+                chrome: ctx.chrome,
+                email: form.email,
+                error: Some(e.to_string()),
+                min_length: state.accounts.policy().min_length(),
+            };
+            render(StatusCode::UNPROCESSABLE_ENTITY, &page, ctx.set_cookies)
+        }
+    }
+}
