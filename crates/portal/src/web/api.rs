@@ -13,6 +13,7 @@ use utoipa::openapi::{RefOr, Schema};
 use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::problem::Problem;
+use super::texts;
 use super::{AppState, ClientIp};
 use crate::accounts::{AccountsError, Client, NewSession, SessionKind};
 use shared::{BodyRejected, RateLimited, Unauthenticated, Unavailable};
@@ -303,7 +304,7 @@ pub async fn create_account(
     Ok((
         StatusCode::ACCEPTED,
         Json(Accepted {
-            message: "We sent an email to the address you entered. Open the link in it to finish creating your account.".into(),
+            message: texts::SIGNUP_SENT.into(),
         }),
     )
         .into_response())
@@ -325,7 +326,7 @@ pub async fn confirm_account(
 ) -> Result<Json<Accepted>, Problem> {
     state.accounts.confirm(&body.token, ip).await?;
     Ok(Json(Accepted {
-        message: "Your account is confirmed. You can now log in.".into(),
+        message: texts::ACCOUNT_CONFIRMED.into(),
     }))
 }
 
@@ -464,7 +465,7 @@ pub async fn request_recovery(
     Ok((
         StatusCode::ACCEPTED,
         Json(Accepted {
-            message: super::pages::NEUTRAL_SENTENCE.into(),
+            message: texts::NEUTRAL_SENTENCE.into(),
         }),
     )
         .into_response())
@@ -490,7 +491,7 @@ pub async fn complete_recovery(
         .complete_recovery(&body.token, &body.new_password, None, ip)
         .await?;
     Ok(Json(Accepted {
-        message: super::pages::SUCCESS_SENTENCE.into(),
+        message: texts::SUCCESS_SENTENCE.into(),
     }))
 }
 

@@ -8,6 +8,7 @@ pub mod cookies;
 pub mod pages;
 pub mod problem;
 pub mod security;
+pub mod texts;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -156,17 +157,16 @@ async fn refuse_large_bodies(req: Request, next: Next) -> Response {
         problem::Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "payload_too_large",
-            "The request body is larger than 64 KiB.",
+            texts::TOO_LARGE_API,
         )
         .into_response()
     } else {
-        pages::message_response(
+        pages::Notice::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "Too much data",
-            "What was sent is larger than this page accepts.",
-            true,
-            Some(("/", "Go to the home page")),
+            texts::TOO_LARGE_HEADING,
+            texts::TOO_LARGE_PAGE,
         )
+        .into_response()
     }
 }
 
@@ -191,7 +191,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
         problem::Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "database_unavailable",
-            "The database cannot be reached.",
+            texts::DATABASE_UNREACHABLE,
         )
         .into_response()
     }
@@ -241,20 +241,14 @@ async fn stylesheet() -> Response {
 
 async fn not_found(uri: axum::http::Uri) -> Response {
     if uri.path().starts_with("/api/") {
-        problem::Problem::new(
+        problem::Problem::new(StatusCode::NOT_FOUND, "not_found", texts::NOT_FOUND).into_response()
+    } else {
+        pages::Notice::new(
             StatusCode::NOT_FOUND,
-            "not_found",
-            "There is nothing at this address.",
+            texts::NOT_FOUND_HEADING,
+            texts::NOT_FOUND,
         )
         .into_response()
-    } else {
-        pages::message_response(
-            StatusCode::NOT_FOUND,
-            "Page not found",
-            "There is nothing at this address.",
-            true,
-            Some(("/", "Go to the home page")),
-        )
     }
 }
 

@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::texts;
 use crate::accounts::AccountsError;
 
 /// `application/problem+json` body.
@@ -54,54 +55,44 @@ impl IntoResponse for Problem {
     }
 }
 
+/// The one mapping from a use case's refusal to an HTTP status and a stable code, used
+/// by the API's problems and by the pages alike.
+pub fn status_of(e: &AccountsError) -> (StatusCode, &'static str) {
+    match e {
+        AccountsError::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
+        AccountsError::TooManyAttempts => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
+        AccountsError::InvalidToken => (StatusCode::BAD_REQUEST, "invalid_token"),
+        AccountsError::Rejected(r) => (StatusCode::UNPROCESSABLE_ENTITY, r.code()),
+        AccountsError::InvalidEmail(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_email"),
+        AccountsError::CurrentPasswordIncorrect => {
+            (StatusCode::FORBIDDEN, "current_password_incorrect")
+        }
+        AccountsError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+        AccountsError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "service_busy"),
+        AccountsError::Internal(err) if is_unavailable(err) => {
+            (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable")
+        }
+        AccountsError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+    }
+}
+
 impl From<AccountsError> for Problem {
     fn from(e: AccountsError) -> Self {
-        let detail = e.to_string();
-        match e {
-            AccountsError::InvalidCredentials => {
-                Problem::new(StatusCode::UNAUTHORIZED, "invalid_credentials", detail)
-            }
-            AccountsError::TooManyAttempts => {
-                Problem::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", detail)
-            }
-            AccountsError::InvalidToken => {
-                Problem::new(StatusCode::BAD_REQUEST, "invalid_token", detail)
-            }
-            AccountsError::Rejected(r) => {
-                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, r.code(), detail)
-            }
-            AccountsError::InvalidEmail(_) => {
-                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_email", detail)
-            }
-            AccountsError::CurrentPasswordIncorrect => {
-                Problem::new(StatusCode::FORBIDDEN, "current_password_incorrect", detail)
-            }
-            AccountsError::Unauthenticated => Problem::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthenticated",
-                "Send a valid session token: Authorization: Bearer <token>.",
-            ),
-            AccountsError::Busy => {
-                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "service_busy", detail)
-            }
-            AccountsError::Internal(err) if is_unavailable(&err) => {
-                tracing::error!(error = %format!("{err:#}"), "database unavailable");
-                Problem::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "service_unavailable",
-                    "The service is temporarily unavailable. Try again in a moment.",
-                )
-            }
+        let (status, code) = status_of(&e);
+        let detail = match &e {
+            AccountsError::Unauthenticated => texts::BEARER_NEEDED.to_owned(),
             AccountsError::Internal(err) => {
                 // Logged here, never shown: the body stays generic.
-                tracing::error!(error = %format!("{err:#}"), "internal error");
-                Problem::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal_error",
-                    "Something went wrong on our side. Try again later.",
-                )
+                tracing::error!(error = %format!("{err:#}"), code, "request failed");
+                if status == StatusCode::SERVICE_UNAVAILABLE {
+                    texts::UNAVAILABLE.to_owned()
+                } else {
+                    texts::INTERNAL.to_owned()
+                }
             }
-        }
+            e => e.to_string(),
+        };
+        Problem::new(status, code, detail)
     }
 }
 

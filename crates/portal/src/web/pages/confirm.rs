@@ -57,15 +57,14 @@ pub(super) async fn confirm_submit(
     CsrfForm(form): CsrfForm<ConfirmForm>,
 ) -> Response {
     let res = match state.accounts.confirm(&form.token, ip).await {
-        Ok(()) => message(
-            &state,
+        Ok(()) => Notice::new(
             StatusCode::OK,
-            "Account confirmed",
-            "Your account is confirmed. You can now log in.",
-            false,
-            Some(("/login", "Log in")),
-            Vec::new(),
-        ),
+            texts::ACCOUNT_CONFIRMED_HEADING,
+            texts::ACCOUNT_CONFIRMED,
+        )
+        .link("/login", "Log in")
+        .product(&state)
+        .into_response(),
         Err(AccountsError::InvalidToken) => {
             invalid_link(&state, ("/signup", "Create account"), Vec::new())
         }

@@ -90,10 +90,7 @@ pub(super) async fn login_submit(
         }
         Err(e @ (AccountsError::Internal(_) | AccountsError::Busy)) => internal(&state, &e),
         Err(e) => {
-            let status = match e {
-                AccountsError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
-                _ => StatusCode::UNAUTHORIZED,
-            };
+            let (status, _) = problem::status_of(&e);
             let ctx = Ctx::new(&state, &headers, "Log in", false);
             let page = LoginPage {
                 chrome: ctx.chrome,

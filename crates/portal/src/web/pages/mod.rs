@@ -21,14 +21,11 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use super::{AppState, cookies};
+use super::{AppState, cookies, problem, texts};
 use crate::accounts::AccountsError;
 use crate::store::AccountRow;
 
-/// The sentence shown after a successful reset or change (the article's words).
-pub const SUCCESS_SENTENCE: &str = "You can now log in using the new password you defined.";
-/// The neutral sentence shown after a recovery request (the article's words).
-pub const NEUTRAL_SENTENCE: &str = "If the email address you entered matches an existing account, a password recovery email will be sent to this email address.";
+pub use super::texts::{NEUTRAL_SENTENCE, SUCCESS_SENTENCE};
 
 /// Routes of the HTML portal.
 pub fn routes() -> Router<AppState> {
@@ -137,64 +134,76 @@ struct MessagePage {
     link: Option<(String, String)>,
 }
 
-/// A page with one message (and an optional link), outside any session.
-pub fn message_response(
+/// A page with one message and a link onwards (by default to the home page). Built,
+/// then answered: `Notice::new(status, heading, text).link(..).product(&state)`.
+pub struct Notice {
     status: StatusCode,
-    heading: &str,
-    text: &str,
-    is_error: bool,
-    link: Option<(&str, &str)>,
-) -> Response {
-    let page = MessagePage {
-        chrome: Chrome {
-            title: heading.to_owned(),
-            product: String::new(),
-            logged_in: false,
-            csrf: String::new(),
-        },
-        heading: heading.to_owned(),
-        text: text.to_owned(),
-        is_error,
-        link: link.map(|(h, l)| (h.to_owned(), l.to_owned())),
-    };
-    render(status, &page, Vec::new())
+    heading: String,
+    text: String,
+    link: (String, String),
+    set_cookies: Vec<HeaderValue>,
+    product: String,
 }
 
-fn message(
-    state: &AppState,
-    status: StatusCode,
-    heading: &str,
-    text: &str,
-    is_error: bool,
-    link: Option<(&str, &str)>,
-    set_cookies: Vec<HeaderValue>,
-) -> Response {
-    let page = MessagePage {
-        chrome: Chrome {
-            title: heading.to_owned(),
-            product: state.product.to_string(),
-            logged_in: false,
-            csrf: String::new(),
-        },
-        heading: heading.to_owned(),
-        text: text.to_owned(),
-        is_error,
-        link: link.map(|(h, l)| (h.to_owned(), l.to_owned())),
-    };
-    render(status, &page, set_cookies)
+impl Notice {
+    /// A notice; shown as an error unless `status` is a success.
+    pub fn new(status: StatusCode, heading: &str, text: impl Into<String>) -> Self {
+        Self {
+            status,
+            heading: heading.to_owned(),
+            text: text.into(),
+            link: ("/".to_owned(), texts::GO_HOME.to_owned()),
+            set_cookies: Vec::new(),
+            product: String::new(),
+        }
+    }
+
+    /// Where to go from here.
+    pub fn link(mut self, href: &str, label: &str) -> Self {
+        self.link = (href.to_owned(), label.to_owned());
+        self
+    }
+
+    /// Cookies to set with the answer.
+    pub fn cookies(mut self, set_cookies: Vec<HeaderValue>) -> Self {
+        self.set_cookies = set_cookies;
+        self
+    }
+
+    /// The product name in the page's header.
+    pub fn product(mut self, state: &AppState) -> Self {
+        self.product = state.product.to_string();
+        self
+    }
+}
+
+impl IntoResponse for Notice {
+    fn into_response(self) -> Response {
+        let page = MessagePage {
+            chrome: Chrome {
+                title: self.heading.clone(),
+                product: self.product,
+                logged_in: false,
+                csrf: String::new(),
+            },
+            heading: self.heading,
+            text: self.text,
+            is_error: !self.status.is_success(),
+            link: Some(self.link),
+        };
+        render(self.status, &page, self.set_cookies)
+    }
 }
 
 fn internal(state: &AppState, e: &AccountsError) -> Response {
     if matches!(e, AccountsError::Busy) {
-        let mut res = message(
-            state,
+        let mut res = Notice::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "Temporarily unavailable",
-            &e.to_string(),
-            true,
-            Some(("/", "Go to the home page")),
-            Vec::new(),
-        );
+            texts::UNAVAILABLE_HEADING,
+            e.to_string(),
+        )
+        .product(state)
+        .into_response();
         res.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         return res;
@@ -203,35 +212,32 @@ fn internal(state: &AppState, e: &AccountsError) -> Response {
     if let AccountsError::Internal(err) = e
         && super::problem::is_unavailable(err)
     {
-        return message(
-            state,
+        return Notice::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "Temporarily unavailable",
-            "The service is temporarily unavailable. Try again in a moment.",
-            true,
-            Some(("/", "Go to the home page")),
-            Vec::new(),
-        );
+            texts::UNAVAILABLE_HEADING,
+            texts::UNAVAILABLE,
+        )
+        .product(state)
+        .into_response();
     }
-    message(
-        state,
+    Notice::new(
         StatusCode::INTERNAL_SERVER_ERROR,
-        "Something went wrong",
-        "Something went wrong on our side. Try again in a moment.",
-        true,
-        Some(("/", "Go to the home page")),
-        Vec::new(),
+        texts::INTERNAL_HEADING,
+        texts::INTERNAL,
     )
+    .product(state)
+    .into_response()
 }
 
 fn csrf_refused() -> Response {
-    recovery_headers(message_response(
-        StatusCode::FORBIDDEN,
-        "Form expired",
-        "This form has expired or did not come from this site. Go back, reload the page and try again.",
-        true,
-        Some(("/", "Go to the home page")),
-    ))
+    recovery_headers(
+        Notice::new(
+            StatusCode::FORBIDDEN,
+            texts::FORM_EXPIRED_HEADING,
+            texts::FORM_EXPIRED,
+        )
+        .into_response(),
+    )
 }
 
 /// Recovery pages: no referrer (the URL may have held a token), never cached.
@@ -254,16 +260,15 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequest<S> for HtmlForm<T> 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Form::<T>::from_request(req, state).await {
             Ok(Form(v)) => Ok(HtmlForm(v)),
-            Err(e) => Err(message_response(
+            Err(e) => Err(Notice::new(
                 StatusCode::BAD_REQUEST,
-                "Incomplete form",
-                &format!(
+                texts::FORM_UNREADABLE_HEADING,
+                format!(
                     "The form could not be read ({}). Go back, reload the page and try again.",
                     e.body_text()
                 ),
-                true,
-                Some(("/", "Go to the home page")),
-            )),
+            )
+            .into_response()),
         }
     }
 }
@@ -347,25 +352,23 @@ struct TokenQuery {
 }
 
 fn invalid_link(state: &AppState, retry: (&str, &str), set_cookies: Vec<HeaderValue>) -> Response {
-    message(
-        state,
+    Notice::new(
         StatusCode::BAD_REQUEST,
-        "Link invalid or expired",
-        &AccountsError::InvalidToken.to_string(),
-        true,
-        Some(retry),
-        set_cookies,
+        texts::LINK_INVALID_HEADING,
+        AccountsError::InvalidToken.to_string(),
     )
+    .link(retry.0, retry.1)
+    .cookies(set_cookies)
+    .product(state)
+    .into_response()
 }
 
 fn too_many(state: &AppState) -> Response {
-    message(
-        state,
+    Notice::new(
         StatusCode::TOO_MANY_REQUESTS,
-        "Too many attempts",
-        &AccountsError::TooManyAttempts.to_string(),
-        true,
-        Some(("/", "Go to the home page")),
-        Vec::new(),
+        texts::TOO_MANY_HEADING,
+        AccountsError::TooManyAttempts.to_string(),
     )
+    .product(state)
+    .into_response()
 }

@@ -123,15 +123,15 @@ pub(super) async fn recover_submit(
             // Every session ended; no automatic log-in: drop this browser's session too.
             let mut cookies = forget;
             cookies.push(session_cookie(&state, "", 0));
-            message(
-                &state,
+            Notice::new(
                 StatusCode::OK,
-                "Password changed",
+                texts::PASSWORD_CHANGED_HEADING,
                 SUCCESS_SENTENCE,
-                false,
-                Some(("/login", "Log in")),
-                cookies,
             )
+            .link("/login", "Log in")
+            .cookies(cookies)
+            .product(&state)
+            .into_response()
         }
         Err(AccountsError::Rejected(r)) => {
             let email = match state.accounts.check_recovery_token(&token, ip).await {

@@ -140,13 +140,13 @@ pub(super) async fn change_submit(
             let ctx = Ctx::for_session(
                 &state,
                 &headers,
-                "Password changed",
+                texts::PASSWORD_CHANGED_HEADING,
                 true,
                 Some(new_session.token.expose()),
             );
             let page = MessagePage {
                 chrome: ctx.chrome,
-                heading: "Password changed".into(),
+                heading: texts::PASSWORD_CHANGED_HEADING.into(),
                 text: SUCCESS_SENTENCE.into(),
                 is_error: false,
                 link: Some(("/account".into(), "Back to your account".into())),
@@ -158,11 +158,7 @@ pub(super) async fn change_submit(
         Err(AccountsError::Unauthenticated) => see_other("/login", Vec::new()),
         Err(e @ (AccountsError::Internal(_) | AccountsError::Busy)) => internal(&state, &e),
         Err(e) => {
-            let status = match e {
-                AccountsError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
-                AccountsError::CurrentPasswordIncorrect => StatusCode::FORBIDDEN,
-                _ => StatusCode::UNPROCESSABLE_ENTITY,
-            };
+            let (status, _) = problem::status_of(&e);
             let email = current_account(&state, &headers)
                 .await
                 .map(|a| a.email)

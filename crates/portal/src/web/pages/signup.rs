@@ -57,15 +57,14 @@ pub(super) async fn signup_submit(
         )
         .await
     {
-        Ok(()) => message(
-            &state,
+        Ok(()) => Notice::new(
             StatusCode::OK,
-            "Check your email",
-            "We sent an email to the address you entered. Open the link in it to finish creating your account.",
-            false,
-            Some(("/login", "Back to log in")),
-            Vec::new(),
-        ),
+            texts::SIGNUP_SENT_HEADING,
+            texts::SIGNUP_SENT,
+        )
+        .link("/login", "Back to log in")
+        .product(&state)
+        .into_response(),
         Err(e @ (AccountsError::Internal(_) | AccountsError::Busy)) => internal(&state, &e),
         Err(AccountsError::TooManyAttempts) => too_many(&state),
         Err(e) => {
