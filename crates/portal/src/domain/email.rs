@@ -22,7 +22,8 @@ pub enum EmailError {
     #[error("Enter a valid email address, like name@example.com.")]
     Invalid,
     /// The text holds characters that stand for others (compatibility forms such as the
-    /// Kelvin sign for K, full-width letters, ligatures).
+    /// Kelvin sign for K, full-width letters, ligatures) or that do not show (zero-width
+    /// and bidirectional control characters).
     #[error(
         "This email address contains look-alike characters (such as full-width letters or the Kelvin sign). Type it with ordinary characters."
     )]
@@ -61,7 +62,7 @@ impl EmailAddress {
         if !(local_ok && domain_ok) {
             return Err(EmailError::Invalid);
         }
-        if !s.chars().eq(s.nfkc()) {
+        if !s.chars().eq(s.nfkc()) || s.chars().any(invisible) {
             return Err(EmailError::LookAlike);
         }
         // What is accepted here must be deliverable: the transport's own address type
@@ -93,6 +94,30 @@ impl EmailAddress {
     pub fn local_part(&self) -> &str {
         self.0.split_once('@').map_or(self.0.as_str(), |(l, _)| l)
     }
+}
+
+/// Characters that show as nothing (zero-width spaces and joiners, soft hyphens,
+/// variation selectors, tags) or reorder what is shown (bidirectional controls): an
+/// address holding one displays as another.
+fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'..='\u{1160}'
+            | '\u{17B4}'..='\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF0}'..='\u{FFFB}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
 }
 
 impl fmt::Display for EmailAddress {
@@ -204,9 +229,15 @@ mod tests {
     }
 
     #[test]
-    fn unicode_addresses_do_not_panic() {
-        for s in ["é@é.é", "🦀@🦀.io", "\u{202e}@x.y"] {
-            let _ = EmailAddress::parse(s);
+    fn international_addresses_are_accepted_and_invisible_controls_refused() {
+        // An internationalised address is a real one, sent to as typed.
+        let e = EmailAddress::parse("jos\u{e9}@caf\u{e9}.example").unwrap();
+        assert_eq!(e.as_str(), "jos\u{e9}@caf\u{e9}.example");
+        assert_eq!(e.lookup_key(), "jos\u{e9}@xn--caf-dma.example");
+        // A right-to-left override (or any other invisible format character) makes an
+        // address display as something it is not.
+        for bad in ["\u{202e}@x.y", "ali\u{200b}ce@example.com", "alice@exa\u{202e}mple.com"] {
+            assert!(EmailAddress::parse(bad).is_err(), "{bad:?} accepted");
         }
     }
 }
