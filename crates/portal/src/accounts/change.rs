@@ -5,7 +5,8 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use super::{Accounts, AccountsError, Client, NewSession, Result, SessionKind, lookup_of};
-use crate::domain::{Password, PasswordHash, PasswordRejection, Verification};
+use crate::domain::{Password, PasswordHash, PasswordRejection};
+use crate::hashing::Verification;
 use crate::mail::templates;
 use crate::store::{self, AccountRow, Tx};
 

@@ -18,9 +18,9 @@ use tokio::sync::Notify;
 
 use crate::clock::Clock;
 use crate::domain::{
-    EmailAddress, EmailError, HashError, PasswordHasher, PasswordPolicy, PasswordRejection,
-    SecretToken,
+    EmailAddress, EmailError, HashError, PasswordPolicy, PasswordRejection, SecretToken,
 };
+use crate::hashing::PasswordHasher;
 use crate::keys::Keys;
 use crate::limits::{Bucket, ClientKey, Limits};
 use crate::mail::templates::{EmailContext, RenderedEmail};

@@ -3,7 +3,8 @@
 use std::net::IpAddr;
 
 use super::{Accounts, AccountsError, Client, NewSession, Result, SessionKind};
-use crate::domain::{EmailAddress, Password, PasswordHash, SecretToken, Verification};
+use crate::domain::{EmailAddress, Password, PasswordHash, SecretToken};
+use crate::hashing::Verification;
 use crate::settings::secs;
 use crate::store::{self, AccountRow, Tx};
 

@@ -236,7 +236,11 @@ mod tests {
         assert_eq!(e.lookup_key(), "jos\u{e9}@xn--caf-dma.example");
         // A right-to-left override (or any other invisible format character) makes an
         // address display as something it is not.
-        for bad in ["\u{202e}@x.y", "ali\u{200b}ce@example.com", "alice@exa\u{202e}mple.com"] {
+        for bad in [
+            "\u{202e}@x.y",
+            "ali\u{200b}ce@example.com",
+            "alice@exa\u{202e}mple.com",
+        ] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad:?} accepted");
         }
     }

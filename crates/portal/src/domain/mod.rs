@@ -6,6 +6,6 @@ mod password;
 mod token;
 
 pub use email::{EmailAddress, EmailError};
-pub use hash::{HashError, PasswordHash, PasswordHasher, Verification};
+pub use hash::{HashError, PasswordHash};
 pub use password::{Password, PasswordPolicy, PasswordRejection};
 pub use token::{SecretToken, TokenHash};

@@ -137,7 +137,7 @@ async fn wait_outbox_empty(app: &TestApp) {
 async fn a_hash_with_old_parameters_is_replaced_at_log_in() {
     let app = spawn_app().await;
     app.account("old@example.com", STRONG).await;
-    let old = portal::domain::PasswordHasher::new(8192, 1, 1, 1, 1024)
+    let old = portal::hashing::PasswordHasher::new(8192, 1, 1, 1, 1024)
         .await
         .unwrap();
     let weak_hash = old

@@ -13,7 +13,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use mailsink::{MailSink, Message, SinkConfig, SinkHandle};
-use portal::domain::{EmailAddress, Password, PasswordHasher, SecretToken};
+use portal::domain::{EmailAddress, Password, SecretToken};
+use portal::hashing::PasswordHasher;
 use portal::store::{self, Store};
 use reqwest::StatusCode;
 use tokio::io::{AsyncBufReadExt as _, AsyncRead, BufReader, copy_bidirectional};
