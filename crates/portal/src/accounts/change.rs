@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use super::{Accounts, AccountsError, Client, NewSession, Result, SessionKind, lookup_of};
+use crate::audit::Event;
 use crate::domain::{Password, PasswordHash, PasswordRejection};
 use crate::hashing::Verification;
 use crate::mail::templates;
@@ -37,7 +38,7 @@ impl Accounts {
         // Guesses of the current password share the log-in budget, taken before checking.
         let (budget, _) =
             self.password_budget(&lookup_of(&account.email), Some(&account), device, ip);
-        self.take(&budget, ip, "password_change_rate_limited")
+        self.take(&budget, ip, Event::PasswordChangeRateLimited)
             .await?;
         let stored = PasswordHash::parse(&account.password_hash)?;
         let verdict = self
@@ -46,7 +47,7 @@ impl Accounts {
             .verify(&Password::for_verification(current), Some(&stored))
             .await?;
         if verdict == Verification::Mismatch {
-            self.audit("password_change_refused", Some(&account.id), ip)
+            self.audit(Event::PasswordChangeRefused, Some(&account.id), ip)
                 .await?;
             return Err(AccountsError::CurrentPasswordIncorrect);
         }
@@ -54,7 +55,7 @@ impl Accounts {
         let hash = self.inner.hasher.hash(&password).await?;
         let now = self.now();
         let mut tx = self.inner.store.begin().await?;
-        self.finish_password_change(&mut tx, &account, &hash, now, ip, "password_changed")
+        self.finish_password_change(&mut tx, &account, &hash, now, ip, Event::PasswordChanged)
             .await?;
         let session = self.open_session(&mut tx, &account.id, kind, now).await?;
         tx.commit().await?;
@@ -69,7 +70,7 @@ impl Accounts {
         hash: &PasswordHash,
         now: i64,
         ip: IpAddr,
-        event: &'static str,
+        event: Event,
     ) -> Result<()> {
         let ip_text = ip.to_string();
         let ip = ip_text.as_str();
@@ -86,7 +87,7 @@ impl Accounts {
         store::audit(
             &mut **tx,
             now,
-            "sessions_revoked",
+            Event::SessionsRevoked,
             Some(&account.id),
             Some(ip),
             Some(&format!("{ended} sessions")),

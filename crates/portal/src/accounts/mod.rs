@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
+use crate::audit::Event;
 use crate::clock::Clock;
 use crate::domain::{
     EmailAddress, EmailError, HashError, PasswordPolicy, PasswordRejection, SecretToken,
@@ -221,7 +222,7 @@ impl Accounts {
 
     /// Takes an attempt from each bucket before the work it guards; `TooManyAttempts`
     /// (and an audit event) when one of them is spent.
-    async fn take(&self, buckets: &[Bucket], ip: IpAddr, refused: &'static str) -> Result<()> {
+    async fn take(&self, buckets: &[Bucket], ip: IpAddr, refused: Event) -> Result<()> {
         if self
             .limits()
             .take(&self.inner.store, buckets, self.now())
@@ -241,7 +242,7 @@ impl Accounts {
             .await?)
     }
 
-    async fn audit(&self, event: &'static str, account: Option<&str>, ip: IpAddr) -> Result<()> {
+    async fn audit(&self, event: Event, account: Option<&str>, ip: IpAddr) -> Result<()> {
         store::audit(
             self.inner.store.pool(),
             self.now(),

@@ -4,6 +4,7 @@
 use std::net::IpAddr;
 
 use super::{Accounts, AccountsError, Result, lookup_of};
+use crate::audit::Event;
 use crate::domain::{EmailAddress, Password, PasswordRejection, SecretToken};
 use crate::limits::Bucket;
 use crate::store::{self, AccountRow, TokenPurpose};
@@ -52,7 +53,7 @@ impl Accounts {
                 Ok(a)
             }
             None => {
-                self.audit("recovery_token_refused", None, ip).await?;
+                self.audit(Event::RecoveryTokenRefused, None, ip).await?;
                 Err(AccountsError::InvalidToken)
             }
         }
@@ -88,7 +89,7 @@ impl Accounts {
             tx.rollback().await?;
             return Err(AccountsError::InvalidToken);
         };
-        self.finish_password_change(&mut tx, &account, &hash, now, ip, "recovery_completed")
+        self.finish_password_change(&mut tx, &account, &hash, now, ip, Event::RecoveryCompleted)
             .await?;
         // Opening the emailed link proves the address.
         store::confirm_account(&mut *tx, &account.id, now).await?;

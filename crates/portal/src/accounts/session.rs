@@ -3,6 +3,7 @@
 use std::net::IpAddr;
 
 use super::{Accounts, AccountsError, Client, NewSession, Result, SessionKind};
+use crate::audit::Event;
 use crate::domain::{EmailAddress, Password, PasswordHash, SecretToken};
 use crate::hashing::Verification;
 use crate::settings::secs;
@@ -39,7 +40,7 @@ impl Accounts {
         let account = store::account_by_email(self.inner.store.pool(), &email.lookup_key()).await?;
         let (budget, trusted_device) =
             self.password_budget(&email.lookup_key(), account.as_ref(), device, ip);
-        self.take(&budget, ip, "login_rate_limited").await?;
+        self.take(&budget, ip, Event::LoginRateLimited).await?;
         let stored = match &account {
             Some(a) => Some(PasswordHash::parse(&a.password_hash)?),
             None => None,
@@ -58,13 +59,17 @@ impl Accounts {
                 (a, needs_rehash)
             }
             (Some(a), Verification::Match { .. }) => {
-                self.audit("login_refused_unconfirmed", Some(&a.id), ip)
+                self.audit(Event::LoginRefusedUnconfirmed, Some(&a.id), ip)
                     .await?;
                 return Err(AccountsError::InvalidCredentials);
             }
             (account, _) => {
-                self.audit("login_failed", account.as_ref().map(|a| a.id.as_str()), ip)
-                    .await?;
+                self.audit(
+                    Event::LoginFailed,
+                    account.as_ref().map(|a| a.id.as_str()),
+                    ip,
+                )
+                .await?;
                 return Err(AccountsError::InvalidCredentials);
             }
         };
@@ -73,7 +78,7 @@ impl Accounts {
             let fresh = self.inner.hasher.hash(&password).await?;
             store::set_password_hash(self.inner.store.pool(), &account.id, fresh.as_str(), None)
                 .await?;
-            self.audit("password_rehashed", Some(&account.id), ip)
+            self.audit(Event::PasswordRehashed, Some(&account.id), ip)
                 .await?;
         }
         let now = self.now();
@@ -82,7 +87,7 @@ impl Accounts {
         store::audit(
             &mut *tx,
             now,
-            "login_succeeded",
+            Event::LoginSucceeded,
             Some(&account.id),
             Some(&ip.to_string()),
             trusted_device.is_some().then_some("trusted device"),
@@ -138,7 +143,7 @@ impl Accounts {
         let t = SecretToken::from_client(session);
         if let Some(a) = self.session_account(session).await? {
             store::delete_session(self.inner.store.pool(), &t.hash()).await?;
-            self.audit("logged_out", Some(&a.id), ip).await?;
+            self.audit(Event::LoggedOut, Some(&a.id), ip).await?;
         }
         Ok(())
     }

@@ -4,6 +4,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use super::{Accounts, AccountsError, Result};
+use crate::audit::Event;
 use crate::domain::{EmailAddress, Password, PasswordRejection, SecretToken};
 use crate::limits::{Bucket, ClientKey};
 use crate::mail::templates;
@@ -38,7 +39,7 @@ impl Accounts {
             .take(
                 &[Bucket::SignupClient(ClientKey::of(ip))],
                 ip,
-                "signup_rate_limited_ip",
+                Event::SignupRateLimitedIp,
             )
             .await
         {
@@ -99,7 +100,15 @@ impl Accounts {
             );
             let mail = templates::confirmation(&self.email_context(email.as_str(), link, ttl))?;
             self.enqueue(&mut tx, email.as_str(), mail, now).await?;
-            store::audit(&mut *tx, now, "account_created", Some(&id), Some(ip), None).await?;
+            store::audit(
+                &mut *tx,
+                now,
+                Event::AccountCreated,
+                Some(&id),
+                Some(ip),
+                None,
+            )
+            .await?;
         } else if let Some(existing) =
             store::account_by_email(&mut *tx, &email.lookup_key()).await?
         {
@@ -111,9 +120,9 @@ impl Accounts {
                     Duration::ZERO,
                 ))?;
                 self.enqueue(&mut tx, &existing.email, mail, now).await?;
-                "signup_with_existing_address"
+                Event::SignupWithExistingAddress
             } else {
-                "signup_rate_limited_address"
+                Event::SignupRateLimitedAddress
             };
             store::audit(&mut *tx, now, event, Some(&existing.id), Some(ip), None).await?;
         }
@@ -155,7 +164,7 @@ impl Accounts {
         store::audit(
             &mut *tx,
             now,
-            "account_confirmed",
+            Event::AccountConfirmed,
             Some(&account_id),
             Some(&ip.to_string()),
             None,
@@ -169,7 +178,8 @@ impl Accounts {
     /// Takes a token guess from the client's budget (given back when the token is good).
     pub(super) async fn take_token_guess(&self, ip: IpAddr) -> Result<[Bucket; 1]> {
         let guess = [Bucket::TokenGuessClient(ClientKey::of(ip))];
-        self.take(&guess, ip, "token_guesses_rate_limited").await?;
+        self.take(&guess, ip, Event::TokenGuessesRateLimited)
+            .await?;
         Ok(guess)
     }
 

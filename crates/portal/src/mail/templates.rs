@@ -17,12 +17,36 @@ pub const PASSWORD_CHANGED_SUBJECT: &str = "Your password was changed";
 /// Subject of the notice sent when someone signs up with an address already registered.
 pub const SIGNUP_ATTEMPT_SUBJECT: &str = "Someone tried to sign up with your email address";
 
+/// Which email it is (stored with the outbox row, counted in metrics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailKind {
+    /// The password recovery link.
+    Recovery,
+    /// The account confirmation link.
+    Confirmation,
+    /// "Your password was changed".
+    PasswordChanged,
+    /// "Someone tried to sign up with your email address".
+    SignupAttempt,
+}
+
+impl EmailKind {
+    /// The name stored in the outbox and used as a metrics label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Recovery => "recovery",
+            Self::Confirmation => "confirmation",
+            Self::PasswordChanged => "password_changed",
+            Self::SignupAttempt => "signup_attempt",
+        }
+    }
+}
+
 /// A rendered email, ready for the outbox.
 #[derive(Clone)]
 pub struct RenderedEmail {
-    /// Which email this is (`recovery`, `confirmation`, `password_changed`,
-    /// `signup_attempt`).
-    pub kind: &'static str,
+    /// Which email this is.
+    pub kind: EmailKind,
     /// Subject line.
     pub subject: &'static str,
     /// Plain-text part.
@@ -36,7 +60,7 @@ impl RenderedEmail {
     /// one).
     pub fn into_outbox(self, to: &str, now: i64) -> NewEmail {
         NewEmail {
-            kind: self.kind.to_owned(),
+            kind: self.kind.as_str().to_owned(),
             recipient: to.to_owned(),
             subject: self.subject.to_owned(),
             text_body: self.text,
@@ -145,7 +169,7 @@ email!(
 /// The password recovery email with its link.
 pub fn recovery(c: &EmailContext) -> Result<RenderedEmail, askama::Error> {
     Ok(RenderedEmail {
-        kind: "recovery",
+        kind: EmailKind::Recovery,
         subject: RECOVERY_SUBJECT,
         text: RecoveryText { c }.render()?,
         html: RecoveryHtml { c }.render()?,
@@ -155,7 +179,7 @@ pub fn recovery(c: &EmailContext) -> Result<RenderedEmail, askama::Error> {
 /// The account confirmation email with its link.
 pub fn confirmation(c: &EmailContext) -> Result<RenderedEmail, askama::Error> {
     Ok(RenderedEmail {
-        kind: "confirmation",
+        kind: EmailKind::Confirmation,
         subject: CONFIRMATION_SUBJECT,
         text: ConfirmationText { c }.render()?,
         html: ConfirmationHtml { c }.render()?,
@@ -165,7 +189,7 @@ pub fn confirmation(c: &EmailContext) -> Result<RenderedEmail, askama::Error> {
 /// "Your password was changed".
 pub fn password_changed(c: &EmailContext) -> Result<RenderedEmail, askama::Error> {
     Ok(RenderedEmail {
-        kind: "password_changed",
+        kind: EmailKind::PasswordChanged,
         subject: PASSWORD_CHANGED_SUBJECT,
         text: ChangedText { c }.render()?,
         html: ChangedHtml { c }.render()?,
@@ -175,7 +199,7 @@ pub fn password_changed(c: &EmailContext) -> Result<RenderedEmail, askama::Error
 /// "Someone tried to sign up with your email address".
 pub fn signup_attempt(c: &EmailContext) -> Result<RenderedEmail, askama::Error> {
     Ok(RenderedEmail {
-        kind: "signup_attempt",
+        kind: EmailKind::SignupAttempt,
         subject: SIGNUP_ATTEMPT_SUBJECT,
         text: AttemptText { c }.render()?,
         html: AttemptHtml { c }.render()?,

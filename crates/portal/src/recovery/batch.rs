@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use crate::audit::Event;
 use crate::clock::Clock;
 use crate::domain::SecretToken;
 use crate::limits::Bucket;
@@ -57,7 +58,7 @@ pub async fn process_batch(
         let ip = Some(r.client_ip.clone());
         let Some(account) = accounts.get(&r.email_lookup) else {
             events.push(store::AuditEvent::new(
-                "recovery_requested_unknown_address",
+                Event::RecoveryRequestedUnknownAddress,
                 None,
                 ip,
             ));
@@ -66,7 +67,7 @@ pub async fn process_batch(
         let account_id = Some(account.id.clone());
         if !admitted {
             events.push(store::AuditEvent::new(
-                "recovery_rate_limited_account",
+                Event::RecoveryRateLimitedAccount,
                 account_id,
                 ip,
             ));
@@ -84,7 +85,11 @@ pub async fn process_batch(
         });
         // The stored address, never the typed one.
         emails.push(mail.into_outbox(&account.email, now));
-        events.push(store::AuditEvent::new("recovery_requested", account_id, ip));
+        events.push(store::AuditEvent::new(
+            Event::RecoveryRequested,
+            account_id,
+            ip,
+        ));
     }
     store::insert_tokens(&mut *tx, &tokens).await?;
     store::insert_outbox_many(&mut *tx, &emails).await?;

@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use tokio::sync::{Notify, mpsc, oneshot};
 
+use crate::audit::Event;
 use crate::limits::{Bucket, ClientKey, Limits};
 use crate::store::{self, RecoveryRequest, Store};
 
@@ -148,7 +149,7 @@ async fn commit(store: &Store, batch: &[Pending], limits: &Limits) -> sqlx::Resu
     let dropped: Vec<store::AuditEvent> = dropped
         .into_iter()
         .map(|(ip, n)| store::AuditEvent {
-            event: "recovery_rate_limited_ip",
+            event: Event::RecoveryRateLimitedIp,
             account_id: None,
             client_ip: Some(ip.to_owned()),
             detail: Some(format!("{n} requests dropped")),

@@ -16,6 +16,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyConnection, AnyExecutor, AnyPool, Connection, Row, Transaction};
 use tokio_util::sync::{CancellationToken, DropGuard};
 
+use crate::audit::Event;
 use crate::domain::TokenHash;
 
 /// Which database the URL points at.
@@ -1099,7 +1100,7 @@ pub async fn server_secret(
 #[derive(Debug, Clone)]
 pub struct AuditEvent {
     /// What happened.
-    pub event: &'static str,
+    pub event: Event,
     /// To which account, if one.
     pub account_id: Option<String>,
     /// From where.
@@ -1110,7 +1111,7 @@ pub struct AuditEvent {
 
 impl AuditEvent {
     /// An event without detail.
-    pub fn new(event: &'static str, account_id: Option<String>, client_ip: Option<String>) -> Self {
+    pub fn new(event: Event, account_id: Option<String>, client_ip: Option<String>) -> Self {
         Self {
             event,
             account_id,
@@ -1124,7 +1125,7 @@ impl AuditEvent {
 pub async fn audit<'e>(
     db: impl AnyExecutor<'e>,
     now: i64,
-    event: &'static str,
+    event: Event,
     account_id: Option<&str>,
     client_ip: Option<&str>,
     detail: Option<&str>,
@@ -1150,7 +1151,7 @@ pub async fn audit_many<'e>(
         .map(|e| {
             tracing::info!(
                 target: "audit",
-                event = e.event,
+                event = e.event.as_str(),
                 account_id = e.account_id.as_deref().unwrap_or("-"),
                 client_ip = e.client_ip.as_deref().unwrap_or("-"),
                 detail = e.detail.as_deref().unwrap_or("-"),
@@ -1159,7 +1160,7 @@ pub async fn audit_many<'e>(
             vec![
                 Param::Text(new_id()),
                 Param::Int(now),
-                Param::Text(e.event.to_owned()),
+                Param::Text(e.event.as_str().to_owned()),
                 Param::OptText(e.account_id.clone()),
                 Param::OptText(e.client_ip.clone()),
                 Param::OptText(e.detail.clone()),
