@@ -28,7 +28,7 @@ impl Accounts {
     ) -> Result<NewSession> {
         let Client { ip, device } = client;
         let account = self
-            .session_account(session)
+            .session_row(session)
             .await?
             .ok_or(AccountsError::Unauthenticated)?;
         if confirm.is_some_and(|c| c != new_password) {

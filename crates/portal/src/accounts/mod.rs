@@ -116,6 +116,33 @@ pub struct Client<'a> {
     pub device: Option<&'a str>,
 }
 
+/// An account as the front ends see it: never its password hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// Account id.
+    pub id: String,
+    /// The address as registered (where mail goes).
+    pub email: String,
+    /// When the address was confirmed, Unix seconds.
+    pub confirmed_at: Option<i64>,
+    /// When the account was created, Unix seconds.
+    pub created_at: i64,
+    /// When the password last changed, Unix seconds.
+    pub password_changed_at: i64,
+}
+
+impl From<AccountRow> for Account {
+    fn from(row: AccountRow) -> Self {
+        Self {
+            id: row.id,
+            email: row.email,
+            confirmed_at: row.confirmed_at,
+            created_at: row.created_at,
+            password_changed_at: row.password_changed_at,
+        }
+    }
+}
+
 /// A new session: the secret goes to the client once, only its hash is stored.
 #[derive(Debug)]
 pub struct NewSession {

@@ -3,11 +3,11 @@
 
 use std::net::IpAddr;
 
-use super::{Accounts, AccountsError, Result, lookup_of};
+use super::{Account, Accounts, AccountsError, Result, lookup_of};
 use crate::audit::Event;
 use crate::domain::{EmailAddress, Password, PasswordRejection, SecretToken};
 use crate::limits::Bucket;
-use crate::store::{self, AccountRow, TokenPurpose};
+use crate::store::{self, TokenPurpose};
 
 impl Accounts {
     // ------------------------------------------------------------ recovery
@@ -33,7 +33,7 @@ impl Accounts {
 
     /// The account a recovery token belongs to, if it can still be used. Does not use
     /// the token (mail scanners open links).
-    pub async fn check_recovery_token(&self, token: &str, ip: IpAddr) -> Result<AccountRow> {
+    pub async fn check_recovery_token(&self, token: &str, ip: IpAddr) -> Result<Account> {
         let guess = self.take_token_guess(ip).await?;
         let t = SecretToken::from_client(token);
         let found = match store::peek_token(
@@ -50,7 +50,7 @@ impl Accounts {
         match found {
             Some(a) => {
                 self.give_back(&guess).await?;
-                Ok(a)
+                Ok(Account::from(a))
             }
             None => {
                 self.audit(Event::RecoveryTokenRefused, None, ip).await?;

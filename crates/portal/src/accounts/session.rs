@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use super::{Accounts, AccountsError, Client, NewSession, Result, SessionKind};
+use super::{Account, Accounts, AccountsError, Client, NewSession, Result, SessionKind};
 use crate::audit::Event;
 use crate::domain::{EmailAddress, Password, PasswordHash, SecretToken};
 use crate::hashing::Verification;
@@ -126,7 +126,13 @@ impl Accounts {
 
     /// The account of a live session (not expired, not idle for longer than the idle
     /// timeout); using it keeps it alive.
-    pub async fn session_account(&self, session: &str) -> Result<Option<AccountRow>> {
+    pub async fn session_account(&self, session: &str) -> Result<Option<Account>> {
+        Ok(self.session_row(session).await?.map(Account::from))
+    }
+
+    /// [`Accounts::session_account`] with the stored row (password hash included), for
+    /// the use cases that check the password.
+    pub(super) async fn session_row(&self, session: &str) -> Result<Option<AccountRow>> {
         let t = SecretToken::from_client(session);
         let now = self.now();
         let idle_since = now - secs(self.inner.settings.session_idle_timeout);

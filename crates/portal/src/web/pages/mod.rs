@@ -22,8 +22,8 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::{AppState, cookies, problem, texts};
+use crate::accounts::Account;
 use crate::accounts::AccountsError;
-use crate::store::AccountRow;
 
 pub use super::texts::{NEUTRAL_SENTENCE, SUCCESS_SENTENCE};
 
@@ -305,7 +305,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
     }
 }
 
-async fn current_account(state: &AppState, headers: &HeaderMap) -> Option<AccountRow> {
+async fn current_account(state: &AppState, headers: &HeaderMap) -> Option<Account> {
     let session = cookies::get(headers, cookies::SESSION)?;
     match state.accounts.session_account(&session).await {
         Ok(a) => a,
