@@ -2,7 +2,7 @@
 //! `/api/openapi.json` (generated from these handlers).
 
 use axum::extract::{FromRequest, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
@@ -60,15 +60,13 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// The bearer token of `Authorization: Bearer <token>` (the scheme in any case).
 fn bearer(headers: &HeaderMap) -> Result<String, Problem> {
+    use axum_extra::headers::HeaderMapExt as _;
+    use axum_extra::headers::authorization::{Authorization, Bearer};
     headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(|t| t.trim().to_owned())
+        .typed_get::<Authorization<Bearer>>()
+        .map(|a| a.token().trim().to_owned())
         .filter(|t| !t.is_empty())
         .ok_or_else(|| Problem::from(AccountsError::Unauthenticated))
 }

@@ -9,6 +9,7 @@
 use axum::http::{HeaderMap, HeaderValue, header};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use cookie::{Cookie, SameSite};
 
 use crate::keys::Keys;
 
@@ -39,31 +40,33 @@ pub fn device_name(secure: bool) -> &'static str {
 }
 
 /// The value of cookie `name`, if sent (the first one, as browsers send the most
-/// specific first).
+/// specific first). Malformed pairs are skipped.
 pub fn get(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.trim_matches('"').to_owned())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .map(|c| c.value_trimmed().to_owned())
         .filter(|v| !v.is_empty())
 }
 
 /// A `Set-Cookie` value: always `HttpOnly`, `SameSite=Lax` and `Path`, `Secure` when the
 /// public URL is https. `max_age` `Some(0)` deletes the cookie.
 pub fn set(name: &str, value: &str, path: &str, max_age: Option<i64>, secure: bool) -> HeaderValue {
-    let mut s = format!("{name}={value}; Path={path}; HttpOnly; SameSite=Lax");
+    let mut c = Cookie::build((name.to_owned(), value.to_owned()))
+        .path(path.to_owned())
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure);
     if let Some(age) = max_age {
-        s.push_str(&format!("; Max-Age={age}"));
-    }
-    if secure {
-        s.push_str("; Secure");
+        c = c.max_age(cookie::time::Duration::seconds(age));
     }
     // Values are base64url, hex, dots or empty, names constant: a valid header value.
-    HeaderValue::from_str(&s).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
+    HeaderValue::from_str(&c.build().to_string())
+        .unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
 }
 
 /// A pre-session id as sent, if it has the right shape.

@@ -201,3 +201,28 @@ async fn logging_out_ends_the_session() {
     assert!(home.link("Continue with email").is_some());
     assert!(b.get("/account").await.url.ends_with("/login"));
 }
+
+#[tokio::test]
+async fn the_bearer_scheme_is_case_insensitive() {
+    let app = spawn_app().await;
+    app.account("scheme@example.com", STRONG).await;
+    let token = app.bearer("scheme@example.com", STRONG).await;
+    for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        let r = app
+            .api
+            .get(app.url("/api/v1/account"))
+            .header("Authorization", format!("{scheme} {token}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{scheme}");
+    }
+    let r = app
+        .api
+        .get(app.url("/api/v1/account"))
+        .header("Authorization", format!("Basic {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
