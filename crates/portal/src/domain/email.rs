@@ -1,3 +1,6 @@
+//! An email address as the portal accepts it: valid, deliverable, and free of look-alike
+//! or invisible characters, with the one key accounts are found by.
+
 use std::fmt;
 
 use unicode_normalization::UnicodeNormalization;

@@ -1,3 +1,6 @@
+//! A password, and the policy a new one must meet: length (never truncated), not common,
+//! no context words; NFKC-normalised before hashing.
+
 use std::fmt;
 
 use secrecy::{ExposeSecret, SecretString};

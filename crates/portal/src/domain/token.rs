@@ -1,3 +1,6 @@
+//! Secrets handed to users once (links, session ids) and the hashes that are stored
+//! instead of them.
+
 use std::fmt;
 
 use base64::Engine as _;
