@@ -28,3 +28,10 @@ Feature: The portal never tells whether an address has an account
     Then I see "If the email address you entered matches an existing account, a password recovery email will be sent to this email address."
     And a password recovery email is sent to this email address
     And it is addressed exactly as my account's address is stored
+
+  @asvs-6.3.8
+  Scenario: Log-in does not tell whether an address was just signed up
+    Given I signed up with a new address and did not confirm it
+    When I try to log in with that address and the password I chose
+    And I try to log in with that address and a wrong password
+    Then both answers are the same

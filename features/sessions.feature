@@ -1,6 +1,6 @@
 # DESIGN.md §2 and §4: a reset or a change ends the other sessions of the account, and a
-# reset never logs anyone in.
-Feature: Sessions after a password reset or change
+# reset never logs anyone in. A session left unused for 30 minutes ends.
+Feature: Sessions after a password reset or change, and when left unused
 
   Background:
     Given I have an account on the portal
@@ -28,3 +28,15 @@ Feature: Sessions after a password reset or change
     Then I see an error
     And I can still log in using my password
     And I can no longer log in using the password I tried to set
+
+  @in-process @asvs-7.3.1
+  Scenario: A session left unused for more than 30 minutes ends
+    Given I log in to the portal
+    When 31 minutes pass without my using the portal
+    Then I am not logged in
+
+  @in-process @asvs-7.3.1
+  Scenario: Using the portal keeps me logged in
+    Given I log in to the portal
+    When I use the portal every 20 minutes for an hour
+    Then I am still logged in

@@ -65,7 +65,7 @@ impl Browser {
     /// The page's visible text, whitespace collapsed.
     pub async fn text(&mut self) -> anyhow::Result<String> {
         match self {
-            Self::Http(b) => Ok(html::visible_text(&b.body)),
+            Self::Http(b) => Ok(b.text()),
             Self::Web(b) => b.text().await,
         }
     }
@@ -260,13 +260,30 @@ impl HttpBrowser {
         &self.body
     }
 
+    /// The current page's visible text.
+    pub fn text(&self) -> String {
+        html::visible_text(&self.body)
+    }
+
     /// Presses `button` the way a forged cross-site form would: same fields, minus
     /// every field whose name contains `drop` (e.g. `csrf`).
     pub async fn click_without_field(&mut self, button: &str, drop: &str) -> anyhow::Result<()> {
+        self.click_altered(button, |fields| {
+            fields.retain(|(name, _)| !name.to_lowercase().contains(drop));
+        })
+        .await
+    }
+
+    /// Presses `button` after `alter` has changed the fields its form sends: what a
+    /// script sends instead of the page's own form.
+    pub async fn click_altered(
+        &mut self,
+        button: &str,
+        alter: impl FnOnce(&mut Vec<(String, String)>),
+    ) -> anyhow::Result<()> {
         match self.plan(button)? {
             Action::Submit(mut s) => {
-                s.fields
-                    .retain(|(name, _)| !name.to_lowercase().contains(drop));
+                alter(&mut s.fields);
                 let request = self.client.post(s.url.clone()).form(&s.fields);
                 self.load(request).await
             }
@@ -274,6 +291,9 @@ impl HttpBrowser {
         }
     }
 }
+
+/// How long a click may take to replace the page in Chromium.
+const NAVIGATION_WAIT: Duration = Duration::from_secs(5);
 
 /// Chromium driven through WebDriver.
 #[derive(Debug)]
@@ -337,12 +357,29 @@ impl WebBrowser {
 
     async fn click(&mut self, name: &str) -> anyhow::Result<()> {
         let el = self.clickable(name).await?;
-        // WebDriver's Element Click waits for the navigation a link or a submit button
-        // starts, so the next step reads the new document.
+        let page = self.client.find(Locator::Css("html")).await?;
         el.click()
             .await
             .with_context(|| format!("clicking {name:?}"))?;
+        self.left(&page).await;
         Ok(())
+    }
+
+    /// Waits until the document whose root is `page` has been replaced. WebDriver's
+    /// Element Click does not always wait for the navigation a submit button starts: until
+    /// it commits, the old page still answers, and the next gesture would find its
+    /// fields, or read its text, just before they go. Every link and button of the portal
+    /// loads a page; one that loads none (stopped by the browser's own form validation)
+    /// is given up on after [`NAVIGATION_WAIT`].
+    async fn left(&self, page: &fantoccini::elements::Element) {
+        let started = std::time::Instant::now();
+        while started.elapsed() < NAVIGATION_WAIT {
+            match page.tag_name().await {
+                Ok(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+                // Stale: a new document is there (the driver waits for it to load).
+                Err(_) => return,
+            }
+        }
     }
 
     async fn field(&self, label: &str) -> anyhow::Result<fantoccini::elements::Element> {

@@ -103,14 +103,31 @@ impl Mailbox {
     /// Succeeds if no unread message to `to` matching `words` arrives within
     /// [`ABSENCE_TIMEOUT`]; returns the message otherwise.
     pub async fn none(&self, to: &str, words: &str) -> anyhow::Result<()> {
-        let query = self.unseen_query(to, words);
-        match self.client.wait_for(&query, ABSENCE_TIMEOUT).await {
-            Err(WaitError::Timeout { .. }) => Ok(()),
-            Ok(msg) => anyhow::bail!(
+        match self.within_absence_timeout(to, words).await? {
+            None => Ok(()),
+            Some(msg) => anyhow::bail!(
                 "an email to {to} arrived although none should: subject {:?}, text:\n{}",
                 msg.subject,
                 msg.text
             ),
+        }
+    }
+
+    /// Whether an unread message to `to` matching `words` is there or arrives within
+    /// [`ABSENCE_TIMEOUT`] (it is not marked read).
+    pub async fn arrived(&self, to: &str, words: &str) -> anyhow::Result<bool> {
+        Ok(self.within_absence_timeout(to, words).await?.is_some())
+    }
+
+    async fn within_absence_timeout(
+        &self,
+        to: &str,
+        words: &str,
+    ) -> anyhow::Result<Option<Message>> {
+        let query = self.unseen_query(to, words);
+        match self.client.wait_for(&query, ABSENCE_TIMEOUT).await {
+            Err(WaitError::Timeout { .. }) => Ok(None),
+            Ok(msg) => Ok(Some(msg)),
             Err(e) => Err(anyhow::Error::new(e).context("asking the mail sink")),
         }
     }

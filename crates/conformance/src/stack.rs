@@ -148,6 +148,7 @@ impl Stack {
                 config.recovery_per_ip_per_hour = 100_000;
                 config.login_failures_per_ip = 100_000;
                 config.token_guesses_per_ip = 100_000;
+                config.signups_per_ip_per_hour = 100_000;
                 (Arc::new(SystemClock), None)
             }
             StackKind::Private => {

@@ -16,10 +16,16 @@ use crate::browser::{Browser, HttpBrowser, WebBrowser};
 use crate::mail::{self, Mailbox};
 use crate::stack::{Stack, StackKind};
 
+mod security;
+
+pub use security::ScriptedForm;
+
 /// The sentence the forgot-password page shows for any address (DESIGN.md §2).
 pub const NEUTRAL_ANSWER: &str = "If the email address you entered matches an existing account, a password recovery email will be sent to this email address.";
 /// The sentence after a successful reset or change.
 pub const SUCCESS: &str = "You can now log in using the new password you defined.";
+/// The answer past a rate limit.
+pub const TOO_MANY_ATTEMPTS: &str = "Too many attempts. Wait a few minutes and try again.";
 
 /// Words (sink search syntax) that pick recovery emails: they link to `/recover`.
 const RECOVERY_EMAIL: &str = "/recover";
@@ -27,6 +33,8 @@ const RECOVERY_EMAIL: &str = "/recover";
 const CONFIRMATION_EMAIL: &str = "/confirm";
 /// Words that pick notification emails (no recovery or confirmation link).
 const NOTIFICATION_EMAIL: &str = "-/recover -/confirm";
+/// Words that pick "Someone tried to sign up with your email address" emails.
+const SIGNUP_ATTEMPT_EMAIL: &str = "subject:\"someone tried to sign up\"";
 
 /// What the whole run shares: where the portal is and how scenarios reach it.
 #[derive(Debug)]
@@ -106,6 +114,8 @@ pub struct PortalWorld {
     target: Option<Target>,
     browser: Option<Browser>,
     other_device: Option<Browser>,
+    /// Someone else's client (always HTTP: a script), keeping its cookies.
+    other_client: Option<Browser>,
     mailbox: Option<Mailbox>,
     account: Option<Account>,
     /// Passwords the account had before (most recent last).
@@ -125,8 +135,17 @@ pub struct PortalWorld {
     unknown_email: Option<String>,
     /// Whether a forged-Host request was refused outright (4xx).
     forged_host_refused: bool,
-    /// The page a forged cross-site request got: (status, text, alerts).
-    forged_answer: Option<(u16, String, Vec<String>)>,
+    /// The page a request sent by a script got (a forged form, a probe): (status, text,
+    /// alerts).
+    scripted_answer: Option<(u16, String, Vec<String>)>,
+    /// The answers to a burst of requests: (status, visible text), 0 when there was none.
+    burst: Vec<(u16, String)>,
+    /// The addresses someone else signed up.
+    crowd: Vec<String>,
+    /// An address signed up and not confirmed, with the password it was signed up with.
+    unconfirmed: Option<Account>,
+    /// The link of the last confirmation email received.
+    confirmation_link: Option<Url>,
     /// The scenario's name (for reports).
     pub(crate) scenario_name: String,
 }
@@ -189,7 +208,10 @@ impl PortalWorld {
         if let Some(b) = self.browser.take() {
             b.close().await;
         }
-        if let Some(b) = self.other_device.take() {
+        for b in [self.other_device.take(), self.other_client.take()]
+            .into_iter()
+            .flatten()
+        {
             b.close().await;
         }
         if let Some(target) = self.target.take()
@@ -282,40 +304,65 @@ impl PortalWorld {
     /// scenario's own browser starts logged out on a blank page.
     pub async fn create_account(&mut self) -> anyhow::Result<()> {
         let email = self.suite()?.unique_email("user");
+        self.create_account_for(email).await
+    }
+
+    async fn create_account_for(&mut self, email: String) -> anyhow::Result<()> {
         let password = new_password("Initial");
+        let mut b = self.sign_up_elsewhere(&email, &password).await?;
+        let link = self.confirmation_link()?;
+        confirm_account(&mut b, &link).await?;
+        self.account = Some(Account { email, password });
+        Ok(())
+    }
+
+    /// Signs `email` up in browser `b`; the page shows the answer.
+    async fn sign_up_in(&self, b: &mut Browser, email: &str, password: &str) -> anyhow::Result<()> {
         let base = self.base_url()?;
-        let mut b = Browser::Http(HttpBrowser::new()?);
-        let r = async {
-            b.open(&base).await?;
-            b.click("Continue with email").await?;
-            b.click("Create account").await?;
-            b.fill("Email", &email).await?;
-            b.fill("Password", &password).await?;
-            if b.has_field("Confirm password").await? {
-                b.fill("Confirm password", &password).await?;
-            }
-            b.click("Create account").await?;
-            anyhow::Ok(())
-        }
-        .await;
-        if let Err(e) = r {
+        if let Err(e) = sign_up(b, &base, email, password).await {
             bail!(
                 "signing up {email} failed: {e:#}\n      the {}",
                 b.describe().await
             );
         }
+        Ok(())
+    }
+
+    /// Signs `email` up in a throwaway HTTP browser and waits for the confirmation email
+    /// (its link kept); returns the browser.
+    async fn sign_up_elsewhere(&mut self, email: &str, password: &str) -> anyhow::Result<Browser> {
+        let mut b = Browser::Http(HttpBrowser::new()?);
+        self.sign_up_in(&mut b, email, password).await?;
+        if let Err(e) = self.confirmation_email_arrives(email).await {
+            let e = e.context(format!("the sign-up {}", b.describe().await));
+            return Err(if self.target()?.stack.is_none() {
+                e.context(
+                    "a deployed portal limits sign-ups per client: check \
+                     PORTAL_SIGNUPS_PER_IP_PER_HOUR on the target (the suite signs up about 40 \
+                     addresses per run from one address)",
+                )
+            } else {
+                e
+            });
+        }
+        Ok(b)
+    }
+
+    /// Waits for the next confirmation email to `email` and keeps its link.
+    async fn confirmation_email_arrives(&mut self, email: &str) -> anyhow::Result<()> {
         let msg = self
             .mailbox()?
-            .next(&email, CONFIRMATION_EMAIL)
+            .next(email, CONFIRMATION_EMAIL)
             .await
             .context("the account confirmation email")?;
-        let link = mail::link_to(&msg, "/confirm")?;
-        b.open(&link).await?;
-        if b.has_clickable("Confirm account").await? {
-            b.click("Confirm account").await?;
-        }
-        self.account = Some(Account { email, password });
+        self.confirmation_link = Some(mail::link_to(&msg, "/confirm")?);
         Ok(())
+    }
+
+    fn confirmation_link(&self) -> anyhow::Result<Url> {
+        self.confirmation_link
+            .clone()
+            .context("no confirmation email was received")
     }
 
     /// Logs in through the pages in a fresh browser of this run's kind; true if the
@@ -446,12 +493,7 @@ impl PortalWorld {
     }
 
     async fn record_answer(&mut self) -> anyhow::Result<()> {
-        let b = self.browser()?;
-        let answer = Answer {
-            text: b.text().await?,
-            status: b.status(),
-            headers: b.header_shape(),
-        };
+        let answer = Answer::of(self.browser()?).await?;
         self.answers.push(answer);
         Ok(())
     }
@@ -688,30 +730,17 @@ impl PortalWorld {
         self.change_password_form(&current, "Update password").await
     }
 
-    /// Signs up again with the account's address, and with a brand-new one in another
-    /// browser, keeping both answers.
-    pub async fn sign_up_again(&mut self) -> anyhow::Result<()> {
+    /// Signs up again with the account's address `times` times, then with a brand-new
+    /// one, each in a browser of its own, keeping every answer.
+    pub async fn sign_up_again(&mut self, times: usize) -> anyhow::Result<()> {
         let email = self.email()?;
         let fresh = self.suite()?.unique_email("newcomer");
         let password = new_password("Signup");
-        let base = self.base_url()?;
         let mut answers = Vec::new();
-        for address in [&email, &fresh] {
+        for address in std::iter::repeat_n(&email, times).chain([&fresh]) {
             let mut b = Browser::Http(HttpBrowser::new()?);
-            b.open(&base).await?;
-            b.click("Continue with email").await?;
-            b.click("Create account").await?;
-            b.fill("Email", address).await?;
-            b.fill("Password", &password).await?;
-            if b.has_field("Confirm password").await? {
-                b.fill("Confirm password", &password).await?;
-            }
-            b.click("Create account").await?;
-            answers.push(Answer {
-                text: b.text().await?.replace(address.as_str(), "<address>"),
-                status: b.status(),
-                headers: b.header_shape(),
-            });
+            self.sign_up_in(&mut b, address, &password).await?;
+            answers.push(Answer::of_sign_up(&mut b, address).await?);
         }
         // Whatever the owner is told must not repeat the password typed by someone else.
         self.rejected_password = Some(password);
@@ -769,20 +798,24 @@ impl PortalWorld {
             unreachable!("built as an HTTP browser above")
         };
         http.click_without_field("Update password", "csrf").await?;
-        let html = http.body().to_owned();
-        self.forged_answer = Some((
-            http.status_code(),
-            crate::html::visible_text(&html),
-            crate::html::alerts(&html),
-        ));
+        self.keep_scripted_answer(&http);
         self.rejected_password = Some(new);
         Ok(())
+    }
+
+    /// Keeps what a script's request got, for the checks that follow.
+    fn keep_scripted_answer(&mut self, http: &HttpBrowser) {
+        self.scripted_answer = Some((
+            http.status_code(),
+            http.text(),
+            crate::html::alerts(http.body()),
+        ));
     }
 
     /// The forged request got an error, not the success sentence.
     pub fn forged_request_refused(&self) -> anyhow::Result<()> {
         let (status, text, alerts) = self
-            .forged_answer
+            .scripted_answer
             .as_ref()
             .context("no forged request was sent")?;
         ensure!(
@@ -846,16 +879,6 @@ impl PortalWorld {
     /// Switches the SMTP relay between the portal and the sink.
     pub fn mail_server_up(&mut self, up: bool) -> anyhow::Result<()> {
         self.stack()?.relay().set_up(up);
-        Ok(())
-    }
-
-    /// Fails to log in `times` times with a wrong password, each in a fresh browser.
-    pub async fn wrong_log_ins(&mut self, times: usize) -> anyhow::Result<()> {
-        for i in 0..times {
-            let wrong = format!("Wrong-password-{i}-{:08x}", rand::random::<u32>());
-            let (ok, page) = self.can_log_in_with(&wrong).await?;
-            ensure!(!ok, "a wrong password logged in; the {page}");
-        }
         Ok(())
     }
 
@@ -965,19 +988,50 @@ impl PortalWorld {
 
     /// Exactly `n` recovery emails arrive, and no more.
     pub async fn exactly_n_recovery_emails(&mut self, n: usize) -> anyhow::Result<()> {
+        self.exactly_n_emails(n, RECOVERY_EMAIL, "recovery email")
+            .await
+    }
+
+    /// Exactly `n` "someone tried to sign up" emails arrive, and no more.
+    pub async fn exactly_n_signup_attempt_emails(&mut self, n: usize) -> anyhow::Result<()> {
+        self.exactly_n_emails(
+            n,
+            SIGNUP_ATTEMPT_EMAIL,
+            "\"someone tried to sign up\" email",
+        )
+        .await
+    }
+
+    /// Exactly `n` emails matching `words` arrive for the account, and no more: the
+    /// `n` are waited for, then no other may follow (sent through the same outbox, it
+    /// would have come by then).
+    async fn exactly_n_emails(&mut self, n: usize, words: &str, what: &str) -> anyhow::Result<()> {
         let email = self.email()?;
         for i in 0..n {
             self.mailbox()?
-                .next(&email, RECOVERY_EMAIL)
+                .next(&email, words)
                 .await
-                .with_context(|| format!("recovery email {} of {n}", i + 1))?;
+                .with_context(|| format!("{what} {} of {n}", i + 1))?;
         }
-        self.mailbox()?.none(&email, RECOVERY_EMAIL).await
+        self.mailbox()?.none(&email, words).await
     }
 
-    /// The sign-up answer for a registered address is the one for a new address.
+    /// Every sign-up answer recorded (for the registered address, then for a new one)
+    /// is the one the new address got.
     pub fn sign_up_answers_identical(&self) -> anyhow::Result<()> {
-        self.answers_identical()
+        ensure!(
+            self.answers.len() >= 2,
+            "fewer than two answers were recorded"
+        );
+        let new = &self.answers[self.answers.len() - 1];
+        for (i, a) in self.answers.iter().enumerate() {
+            ensure!(
+                a == new,
+                "answer {} differs from the one a new address got:\n        {a:?}\n        {new:?}",
+                i + 1
+            );
+        }
+        Ok(())
     }
 
     /// Some email (not a recovery or confirmation) arrives for the account.
@@ -1138,12 +1192,6 @@ impl PortalWorld {
         let logged_in = is_logged_in(b).await?;
         Ok((logged_in, b.describe().await))
     }
-
-    /// Log-in with the real password is refused for now.
-    pub async fn log_in_refused_with_my_password(&mut self) -> anyhow::Result<()> {
-        let pw = self.password()?;
-        self.assert_cannot_log_in(&pw).await
-    }
 }
 
 /// What the portal answered to a request: what a user sees and, over HTTP, what a
@@ -1157,6 +1205,25 @@ pub struct Answer {
     pub status: Option<u16>,
     /// [`Browser::header_shape`] (HTTP mode).
     pub headers: Option<Vec<String>>,
+}
+
+impl Answer {
+    /// What `b` shows now.
+    pub async fn of(b: &mut Browser) -> anyhow::Result<Self> {
+        Ok(Self {
+            text: b.text().await?,
+            status: b.status(),
+            headers: b.header_shape(),
+        })
+    }
+
+    /// What `b` shows after signing `address` up, the address written `<address>` (the
+    /// answer to any address must be the same).
+    pub async fn of_sign_up(b: &mut Browser, address: &str) -> anyhow::Result<Self> {
+        let mut answer = Self::of(b).await?;
+        answer.text = answer.text.replace(address, "<address>");
+        Ok(answer)
+    }
 }
 
 /// A step's failure, as cucumber reports it.
@@ -1269,6 +1336,40 @@ pub async fn log_in(
     b.fill("Password", password).await?;
     b.click("Log in").await?;
     is_logged_in(b).await
+}
+
+/// Signs `email` up through the pages: the landing page, "Continue with email", "Create
+/// account", the address and password (twice if asked), "Create account".
+pub async fn sign_up(
+    b: &mut Browser,
+    base: &Url,
+    email: &str,
+    password: &str,
+) -> anyhow::Result<()> {
+    b.open(base).await?;
+    b.click("Continue with email").await?;
+    b.click("Create account").await?;
+    b.fill("Email", email).await?;
+    b.fill("Password", password).await?;
+    if b.has_field("Confirm password").await? {
+        b.fill("Confirm password", password).await?;
+    }
+    b.click("Create account").await
+}
+
+/// Opens a confirmation link in `b` and confirms the account.
+async fn confirm_account(b: &mut Browser, link: &Url) -> anyhow::Result<()> {
+    b.open(link).await?;
+    if b.has_clickable("Confirm account").await? {
+        b.click("Confirm account").await?;
+    }
+    let text = b.text().await?;
+    ensure!(
+        text.contains("Your account is confirmed"),
+        "confirming the account did not work; the {}",
+        b.describe().await
+    );
+    Ok(())
 }
 
 /// Logged in = the page offers the Settings icon or "Log out".

@@ -57,22 +57,74 @@ async fn other_device_logged_out(w: &mut PortalWorld) -> Outcome {
     step!(w, w.assert_logged_out(true).await)
 }
 
-#[when(expr = "I sign up again with the email linked to my account")]
+#[given(expr = "I have an account on the portal with an address starting with {string}")]
+async fn have_account_starting_with(w: &mut PortalWorld, initial: String) -> Outcome {
+    step!(w, w.create_account_starting_with(&initial).await)
+}
+
+#[given("I logged in to the portal from my browser before")]
+async fn logged_in_before(w: &mut PortalWorld) -> Outcome {
+    step!(w, w.logged_in_before().await)
+}
+
+#[then("I can log in to the portal from my browser at once")]
+async fn log_in_at_once(w: &mut PortalWorld) -> Outcome {
+    step!(w, w.log_in().await)
+}
+
+#[then("I can log in using my password")]
+async fn can_log_in(w: &mut PortalWorld) -> Outcome {
+    step!(w, w.can_still_log_in().await)
+}
+
+#[when("I sign up again with the email linked to my account")]
 async fn sign_up_again(w: &mut PortalWorld) -> Outcome {
-    step!(w, w.sign_up_again().await)
+    step!(w, w.sign_up_again(1).await)
+}
+
+#[when(expr = "I sign up again with the email linked to my account {int} times")]
+async fn sign_up_again_n(w: &mut PortalWorld, times: usize) -> Outcome {
+    step!(w, w.sign_up_again(times).await)
 }
 
 #[then("the answer is the one a new address gets")]
+#[then("every answer is the one a new address gets")]
 async fn sign_up_answer_neutral(w: &mut PortalWorld) -> Outcome {
     step!(w, w.sign_up_answers_identical())
 }
 
-#[when(expr = "I try to log in with a wrong password {int} times")]
-async fn wrong_log_ins(w: &mut PortalWorld, times: usize) -> Outcome {
-    step!(w, w.wrong_log_ins(times).await)
+#[when("I sign up with my address typed with a Kelvin sign instead of its first letter")]
+async fn sign_up_kelvin(w: &mut PortalWorld) -> Outcome {
+    step!(w, w.sign_up_with_kelvin_sign().await)
 }
 
-#[then("log-in is refused even with my password")]
-async fn log_in_refused(w: &mut PortalWorld) -> Outcome {
-    step!(w, w.log_in_refused_with_my_password().await)
+#[given("someone signed up with an address and never confirmed it")]
+#[given("I signed up with a new address and did not confirm it")]
+async fn signed_up_unconfirmed(w: &mut PortalWorld) -> Outcome {
+    step!(w, w.sign_up_without_confirming().await)
+}
+
+#[when("I try to log in with that address and the password I chose")]
+async fn log_in_unconfirmed_right(w: &mut PortalWorld) -> Outcome {
+    step!(w, w.log_in_to_unconfirmed(true).await)
+}
+
+#[when("I try to log in with that address and a wrong password")]
+async fn log_in_unconfirmed_wrong(w: &mut PortalWorld) -> Outcome {
+    step!(w, w.log_in_to_unconfirmed(false).await)
+}
+
+#[when("I sign up with that address")]
+async fn sign_up_with_that_address(w: &mut PortalWorld) -> Outcome {
+    step!(w, w.sign_up_with_unconfirmed_address().await)
+}
+
+#[when("I confirm my account with the link in that email")]
+async fn confirm_with_link(w: &mut PortalWorld) -> Outcome {
+    step!(w, w.confirm_with_link().await)
+}
+
+#[then("the password of whoever signed up first does not work")]
+async fn first_password_fails(w: &mut PortalWorld) -> Outcome {
+    step!(w, w.unconfirmed_password_fails().await)
 }

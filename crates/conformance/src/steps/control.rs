@@ -13,9 +13,28 @@ async fn link_is_old(w: &mut PortalWorld, minutes: u64) -> Outcome {
     step!(w, w.time_passes(Duration::from_secs(minutes * 60)))
 }
 
+#[given("an hour has passed")]
 #[when("an hour has passed")]
 async fn an_hour_passes(w: &mut PortalWorld) -> Outcome {
     step!(w, w.time_passes(Duration::from_secs(61 * 60)))
+}
+
+#[when(expr = "{int} days have passed")]
+async fn days_pass(w: &mut PortalWorld, days: u64) -> Outcome {
+    step!(w, w.time_passes(Duration::from_secs(days * 24 * 3600)))
+}
+
+#[when(expr = "{int} minutes pass without my using the portal")]
+async fn idle_minutes(w: &mut PortalWorld, minutes: u64) -> Outcome {
+    step!(w, w.time_passes(Duration::from_secs(minutes * 60)))
+}
+
+#[when(expr = "I use the portal every {int} minutes for an hour")]
+async fn use_every(w: &mut PortalWorld, minutes: u64) -> Outcome {
+    step!(w, {
+        w.use_portal_every(Duration::from_secs(minutes * 60), Duration::from_secs(3600))
+            .await
+    })
 }
 
 #[given("the mail server is down")]

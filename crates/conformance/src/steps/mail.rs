@@ -26,6 +26,26 @@ async fn only_n(w: &mut PortalWorld, n: usize) -> Outcome {
     step!(w, w.exactly_n_recovery_emails(n).await)
 }
 
+#[then(expr = "only {int} emails tell me someone tried to sign up with my address")]
+async fn only_n_signup_attempts(w: &mut PortalWorld, n: usize) -> Outcome {
+    step!(w, w.exactly_n_signup_attempt_emails(n).await)
+}
+
+#[then("no email is sent to this email address")]
+async fn none_to_me(w: &mut PortalWorld) -> Outcome {
+    step!(w, w.no_email_to_account().await)
+}
+
+#[then("no password recovery email is sent to this email address")]
+async fn no_recovery_email(w: &mut PortalWorld) -> Outcome {
+    step!(w, w.no_recovery_email().await)
+}
+
+#[then("a confirmation email is sent to that address")]
+async fn confirmation_email(w: &mut PortalWorld) -> Outcome {
+    step!(w, w.confirmation_email_to_account().await)
+}
+
 #[then("an email tells me someone tried to sign up with my address")]
 #[then("an email tells me my password was changed")]
 async fn notification(w: &mut PortalWorld) -> Outcome {

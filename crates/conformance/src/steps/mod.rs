@@ -16,3 +16,4 @@ mod control;
 mod mail;
 mod pages;
 mod recovery;
+mod someone_else;

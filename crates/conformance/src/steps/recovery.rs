@@ -147,3 +147,15 @@ async fn forged_refused(w: &mut PortalWorld) -> Outcome {
 async fn ask_in_capitals(w: &mut PortalWorld) -> Outcome {
     step!(w, w.ask_recovery_for_mine_in_capitals().await)
 }
+
+#[when(
+    "I ask to restore the password of my account typed with a Kelvin sign instead of its first letter"
+)]
+async fn ask_kelvin(w: &mut PortalWorld) -> Outcome {
+    step!(w, w.ask_recovery_with_kelvin_sign().await)
+}
+
+#[when("I ask to restore the password of an address that has no account, typed the same way")]
+async fn ask_unknown_kelvin(w: &mut PortalWorld) -> Outcome {
+    step!(w, w.ask_recovery_for_unknown_with_kelvin_sign().await)
+}
