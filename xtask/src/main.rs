@@ -4,10 +4,7 @@
 //! convenience for developers and QA.
 
 mod api_contract;
-mod bench;
-mod bench_cmd;
 mod ci;
-mod portal_bench;
 mod postgres;
 
 use clap::{Parser, Subcommand};
@@ -28,8 +25,19 @@ enum Command {
     /// against its OpenAPI document, the conformance suite over HTTP and the documented
     /// journeys in Chromium, and a quick benchmark run.
     Ci(ci::Ci),
-    /// Benchmarks of the sink and the portal (release build); `--quick` for a smoke run.
-    Bench(bench_cmd::Bench),
+    /// Benchmarks of the sink and the portal (the `bench` crate, release build);
+    /// `--quick` for a smoke run in the debug build.
+    Bench {
+        /// Small counts in the debug build: a smoke run.
+        #[arg(long)]
+        quick: bool,
+        /// Only the sink's figures.
+        #[arg(long, conflicts_with = "portal_only")]
+        sink_only: bool,
+        /// Only the portal's figures.
+        #[arg(long)]
+        portal_only: bool,
+    },
     /// The JSON API against its OpenAPI document: schemathesis, every check, on the
     /// portal binary (needs `python3` with `venv`; installs schemathesis under `target/`).
     ApiContract(api_contract::ApiContract),
@@ -51,7 +59,28 @@ enum Command {
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Ci(ci) => ci.run(),
-        Command::Bench(bench) => bench.run(),
+        Command::Bench {
+            quick,
+            sink_only,
+            portal_only,
+        } => {
+            let sh = xshell::Shell::new()?;
+            sh.change_dir(project_root());
+            let args: Vec<&str> = [(sink_only, "--sink-only"), (portal_only, "--portal-only")]
+                .into_iter()
+                .filter_map(|(on, flag)| on.then_some(flag))
+                .collect();
+            if quick {
+                xshell::cmd!(sh, "cargo run --quiet --package bench -- --quick {args...}").run()?;
+            } else {
+                xshell::cmd!(
+                    sh,
+                    "cargo run --quiet --release --package bench -- {args...}"
+                )
+                .run()?;
+            }
+            Ok(())
+        }
         Command::ApiContract(check) => {
             let sh = xshell::Shell::new()?;
             sh.change_dir(project_root());

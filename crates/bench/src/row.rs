@@ -1,10 +1,4 @@
-//! `cargo xtask bench`: measured figures, each with the target it is held to.
-//!
-//! Each area has a module with `pub fn run(quick: bool) -> anyhow::Result<Vec<BenchRow>>`;
-//! quick mode uses small counts (a smoke run for CI), the full mode the counts the
-//! targets are defined for. Build in release for real figures.
-
-pub mod sink;
+//! One measured figure and the table they make.
 
 use serde::Serialize;
 

@@ -1,10 +1,17 @@
-//! `cargo xtask bench [--quick]`: every figure in one table, saved as JSON under
-//! `target/bench/` and compared with the previous run.
+//! The benchmarks (`cargo xtask bench [--quick]`, which runs this binary): every figure
+//! in one table, saved as JSON under `target/bench/` and compared with the previous run.
 //!
-//! Full runs measure release builds: when this xtask is itself a debug build it re-runs
-//! itself with `cargo run --release`. `--quick` (what `cargo xtask ci` runs) uses small
-//! counts in the current build: it checks that every benchmark still works, its numbers
-//! mean nothing.
+//! Each area has a module with `run(.., quick) -> anyhow::Result<Vec<BenchRow>>`: the
+//! sink ([`sink`]) in this process, the portal ([`portal`]) as a process of its own.
+//! Full runs measure release builds (`cargo xtask bench` builds this binary with
+//! `--release`); `--quick` (what `cargo xtask ci` runs) uses small counts in the debug
+//! build: it checks that every benchmark still works, its numbers mean nothing.
+
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+mod portal;
+mod row;
+mod sink;
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -12,10 +19,14 @@ use std::time::Instant;
 use anyhow::Context;
 use xshell::{Shell, cmd};
 
-use crate::bench::{self, BenchRow};
+use clap::Parser;
 
-#[derive(Debug, clap::Args)]
-pub struct Bench {
+use crate::row::BenchRow;
+
+/// Benchmarks of the sink and the portal.
+#[derive(Debug, Parser)]
+#[command(name = "bench")]
+struct Bench {
     /// Small counts in the current build: a smoke run.
     #[arg(long)]
     quick: bool,
@@ -27,32 +38,26 @@ pub struct Bench {
     portal_only: bool,
 }
 
+fn main() -> anyhow::Result<()> {
+    Bench::parse().run()
+}
+
+/// The workspace root (this crate lives two levels below it).
+fn project_root() -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    dir.ancestors().nth(2).unwrap_or(dir).to_path_buf()
+}
+
 impl Bench {
-    pub fn run(self) -> anyhow::Result<()> {
+    fn run(self) -> anyhow::Result<()> {
         let sh = Shell::new()?;
-        let root = crate::project_root();
+        let root = project_root();
         sh.change_dir(&root);
         let release = !cfg!(debug_assertions);
-        if !self.quick && !release {
-            let mut args = vec!["bench".to_owned()];
-            if self.sink_only {
-                args.push("--sink-only".into());
-            }
-            if self.portal_only {
-                args.push("--portal-only".into());
-            }
-            cmd!(sh, "cargo build --release --package portal").run()?;
-            cmd!(
-                sh,
-                "cargo run --quiet --release --package xtask -- {args...}"
-            )
-            .run()?;
-            return Ok(());
-        }
         let profile = if release { "release" } else { "debug" };
         let mut rows = Vec::new();
         if !self.portal_only {
-            rows.extend(bench::sink::run(self.quick)?);
+            rows.extend(sink::run(self.quick)?);
         }
         if !self.sink_only {
             if release {
@@ -61,7 +66,7 @@ impl Bench {
                 cmd!(sh, "cargo build --quiet --package portal").run()?;
             }
             let bin = root.join("target").join(profile).join("portal");
-            rows.extend(crate::portal_bench::run(&bin, self.quick)?);
+            rows.extend(portal::run(&bin, self.quick)?);
             if !self.quick {
                 // The suite as QA and CI run it: the debug build, over HTTP, in-process.
                 cmd!(sh, "cargo build --quiet --package conformance").run()?;
@@ -107,7 +112,7 @@ fn report(
         })
         .unwrap_or_default();
 
-    println!("\n{}", bench::table(rows));
+    println!("\n{}", row::table(rows));
     if !previous.is_empty() {
         println!("change against the previous run ({}):", file.display());
         for r in rows {

@@ -15,7 +15,7 @@ use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 
-use super::BenchRow;
+use crate::row::BenchRow;
 
 /// Concurrent SMTP clients, as in the issue.
 const CLIENTS: usize = 20;
