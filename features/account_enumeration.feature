@@ -1,4 +1,4 @@
-# DESIGN.md §4: no account enumeration (ASVS 6.3.8). The answer for an address without
+# Rule: no account enumeration (ASVS 6.3.8). The answer for an address without
 # an account is the one for a real account, and no email leaves the portal for it.
 Feature: The portal never tells whether an address has an account
 

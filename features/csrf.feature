@@ -1,4 +1,4 @@
-# DESIGN.md §4: CSRF protection on every state-changing form.
+# Rule: CSRF protection on every state-changing form.
 Feature: Forms only work when they come from the portal itself
 
   Background:

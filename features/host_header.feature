@@ -1,4 +1,4 @@
-# DESIGN.md §4: links in emails are built from the configured public URL only, never
+# Rule: links in emails are built from the configured public URL only, never
 # from the Host or X-Forwarded-Host headers of the request.
 Feature: A forged Host header cannot redirect recovery links
 

@@ -1,4 +1,4 @@
-# DESIGN.md §5: SMTP down means late mail, never lost mail and never a different answer.
+# Rule: SMTP down means late mail, never lost mail and never a different answer.
 @in-process
 Feature: Recovery email survives a mail server outage
 

@@ -1,4 +1,4 @@
-# DESIGN.md §4: at least 12 characters, up to 128 accepted, any Unicode, no composition
+# Rule: at least 12 characters, up to 128 accepted, any Unicode, no composition
 # rules; common passwords and context words refused, saying why.
 Feature: New passwords follow the rules and a refusal says which one
 

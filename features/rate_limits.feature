@@ -1,4 +1,4 @@
-# DESIGN.md §4: limits slow attackers down without locking the owner out, and the
+# Rule: limits slow attackers down without locking the owner out, and the
 # answers stay neutral. Run in-process: the limits are the portal's defaults there
 # (5 recovery emails per account per hour; 10 wrong passwords per account per
 # 15 minutes from clients it never logged in from, 5 from a browser it did; 3 sign-up

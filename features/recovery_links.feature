@@ -1,4 +1,4 @@
-# DESIGN.md §4: tokens are single use, expire, and only the newest state counts.
+# Rule: tokens are single use, expire, and only the newest state counts.
 Feature: A recovery link works once, for a while, and only as it was sent
 
   Background:

@@ -1,4 +1,4 @@
-# DESIGN.md §2 and §4: a reset or a change ends the other sessions of the account, and a
+# Rule: a reset or a change ends the other sessions of the account, and a
 # reset never logs anyone in. A session left unused for 30 minutes ends.
 Feature: Sessions after a password reset or change, and when left unused
 

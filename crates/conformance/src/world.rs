@@ -20,7 +20,7 @@ mod security;
 
 pub use security::ScriptedForm;
 
-/// The sentence the forgot-password page shows for any address (DESIGN.md §2).
+/// The sentence the forgot-password page shows for any address (the help article's words).
 pub const NEUTRAL_ANSWER: &str = "If the email address you entered matches an existing account, a password recovery email will be sent to this email address.";
 /// The sentence after a successful reset or change.
 pub const SUCCESS: &str = "You can now log in using the new password you defined.";
