@@ -129,6 +129,8 @@ fn report(
             }
         }
     }
+    // When the figures were taken: the wall clock is the point.
+    #[allow(clippy::disallowed_methods)]
     let when = time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
