@@ -21,6 +21,15 @@ async fn emails_queued(app: &TestApp, to: &str, kind: &str) -> i64 {
         .unwrap()
 }
 
+/// A sign-up through the API.
+async fn sign_up(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    app.post_json(
+        "/api/v1/accounts",
+        json!({ "email": email, "password": password }),
+    )
+    .await
+}
+
 /// The client address recorded with the newest audit event of `event`.
 async fn audited_client(app: &TestApp, event: &str) -> Option<String> {
     use sqlx::Row as _;
@@ -203,12 +212,7 @@ async fn sign_up_sends_at_most_three_emails_per_address_per_hour() {
     let app = spawn_app().await;
     app.account("bombed@example.com", STRONG).await;
     for _ in 0..6 {
-        let r = app
-            .post_json(
-                "/api/v1/accounts",
-                json!({ "email": "bombed@example.com", "password": STRONGER }),
-            )
-            .await;
+        let r = sign_up(&app, "bombed@example.com", STRONGER).await;
         assert_eq!(r.status(), StatusCode::ACCEPTED);
     }
     assert_eq!(
@@ -217,11 +221,7 @@ async fn sign_up_sends_at_most_three_emails_per_address_per_hour() {
     );
     // An hour later the owner can be told again.
     app.clock.advance(std::time::Duration::from_secs(3601));
-    app.post_json(
-        "/api/v1/accounts",
-        json!({ "email": "bombed@example.com", "password": STRONGER }),
-    )
-    .await;
+    sign_up(&app, "bombed@example.com", STRONGER).await;
     assert_eq!(
         emails_queued(&app, "bombed@example.com", "signup_attempt").await,
         4
@@ -232,12 +232,7 @@ async fn sign_up_sends_at_most_three_emails_per_address_per_hour() {
 async fn sign_ups_from_one_client_are_limited_before_any_hashing() {
     let app = spawn_app_with(|c| c.signups_per_ip_per_hour = 3).await;
     for i in 0..5 {
-        let r = app
-            .post_json(
-                "/api/v1/accounts",
-                json!({ "email": format!("new{i}@example.com"), "password": STRONG }),
-            )
-            .await;
+        let r = sign_up(&app, &format!("new{i}@example.com"), STRONG).await;
         // The same answer past the limit: it is about the client, and says nothing.
         assert_eq!(r.status(), StatusCode::ACCEPTED);
     }
@@ -259,24 +254,14 @@ async fn sign_ups_from_one_client_are_limited_before_any_hashing() {
 async fn a_look_alike_address_cannot_squat_a_real_one() {
     let app = spawn_app().await;
     // KELVIN SIGN + "ate": lower-cases to "kate".
-    let r = app
-        .post_json(
-            "/api/v1/accounts",
-            json!({ "email": "\u{212A}ate@example.org", "password": STRONG }),
-        )
-        .await;
+    let r = sign_up(&app, "\u{212A}ate@example.org", STRONG).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let p: Value = r.json().await.unwrap();
     assert_eq!(p["code"], "invalid_email");
     assert!(p["detail"].as_str().unwrap().contains("look-alike"), "{p}");
 
     // The real Kate registers as if nothing happened.
-    let r = app
-        .post_json(
-            "/api/v1/accounts",
-            json!({ "email": "kate@example.org", "password": STRONG }),
-        )
-        .await;
+    let r = sign_up(&app, "kate@example.org", STRONG).await;
     assert_eq!(r.status(), StatusCode::ACCEPTED);
     assert_eq!(
         emails_queued(&app, "kate@example.org", "confirmation").await,
@@ -292,17 +277,9 @@ async fn a_look_alike_address_cannot_squat_a_real_one() {
 async fn an_address_left_unconfirmed_is_free_again_after_its_time() {
     let app = spawn_app().await;
     // A squatter signs up with an address they cannot read.
-    app.post_json(
-        "/api/v1/accounts",
-        json!({ "email": "victim@example.com", "password": STRONG }),
-    )
-    .await;
+    sign_up(&app, "victim@example.com", STRONG).await;
     // Within the week, the owner's sign-up only tells the owner.
-    app.post_json(
-        "/api/v1/accounts",
-        json!({ "email": "victim@example.com", "password": STRONGER }),
-    )
-    .await;
+    sign_up(&app, "victim@example.com", STRONGER).await;
     assert_eq!(
         emails_queued(&app, "victim@example.com", "signup_attempt").await,
         1
@@ -311,12 +288,7 @@ async fn an_address_left_unconfirmed_is_free_again_after_its_time() {
     app.clock
         .advance(std::time::Duration::from_secs(7 * 86400 + 60));
     app.sink.clear().await;
-    let r = app
-        .post_json(
-            "/api/v1/accounts",
-            json!({ "email": "victim@example.com", "password": STRONGER }),
-        )
-        .await;
+    let r = sign_up(&app, "victim@example.com", STRONGER).await;
     assert_eq!(r.status(), StatusCode::ACCEPTED);
     let token = token_of(&link_in(
         &app.email("victim@example.com", "Confirm your email address")
