@@ -6,8 +6,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
-
-
 use super::*;
 
 #[derive(Default)]

@@ -10,11 +10,9 @@ mod process;
 use std::path::Path;
 use std::time::Duration;
 
-
 use crate::row::BenchRow;
 use load::*;
 use process::*;
-
 
 /// Counts for one run; `quick` only checks that everything works.
 struct Plan {

@@ -8,8 +8,6 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use mailsink::client::SinkClient;
 
-
-
 use super::*;
 
 /// A portal process on free loopback ports with a fresh database; killed on drop.
@@ -218,7 +216,11 @@ pub(super) async fn drain_outbox(
 }
 
 /// The sum of a metric's series in the portal's Prometheus text.
-pub(super) async fn metric(portal: &PortalProcess, http: &reqwest::Client, name: &str) -> anyhow::Result<f64> {
+pub(super) async fn metric(
+    portal: &PortalProcess,
+    http: &reqwest::Client,
+    name: &str,
+) -> anyhow::Result<f64> {
     let text = http
         .get(format!("{}/metrics", portal.admin))
         .send()
