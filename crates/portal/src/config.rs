@@ -47,8 +47,8 @@ pub struct Config {
     #[arg(long, env = "PORTAL_ADMIN_LISTEN", default_value = "127.0.0.1:9000")]
     pub admin_listen: SocketAddr,
 
-    /// Server secret (at least 32 characters) under which CSRF tokens and device cookies
-    /// are signed. Unset: one is generated on first start and kept in the database, so
+    /// Server secret under which CSRF tokens and device cookies are signed (use 32 random
+    /// characters or more, e.g. `openssl rand -base64 32`; a shorter one is warned about). Unset: one is generated on first start and kept in the database, so
     /// every instance on that database shares it.
     #[arg(long, env = "PORTAL_SECRET_KEY", hide_env_values = true)]
     pub secret_key: Option<String>,
@@ -399,25 +399,25 @@ impl Config {
         if self
             .secret_key
             .as_ref()
-            .is_some_and(|k| k.chars().count() < 32)
+            .is_some_and(|k| k.trim().is_empty())
         {
             return bad(
-                "PORTAL_SECRET_KEY must be at least 32 characters (e.g. `openssl rand -base64 32`)"
-                    .into(),
+                "PORTAL_SECRET_KEY must not be empty (unset it to have one generated)".into(),
             );
         }
-        if self.session_idle_timeout < Duration::from_secs(60) {
-            return bad(format!(
-                "PORTAL_SESSION_IDLE_TIMEOUT must be at least 1m, got {}",
-                humantime::format_duration(self.session_idle_timeout)
-            ));
-        }
-        if self.unconfirmed_account_ttl < self.confirmation_ttl {
-            return bad(format!(
-                "PORTAL_UNCONFIRMED_ACCOUNT_TTL must be at least PORTAL_CONFIRMATION_TTL ({}), got {}",
-                humantime::format_duration(self.confirmation_ttl),
-                humantime::format_duration(self.unconfirmed_account_ttl)
-            ));
+        for (name, d) in [
+            ("PORTAL_SESSION_IDLE_TIMEOUT", self.session_idle_timeout),
+            (
+                "PORTAL_UNCONFIRMED_ACCOUNT_TTL",
+                self.unconfirmed_account_ttl,
+            ),
+        ] {
+            if d < Duration::from_secs(1) {
+                return bad(format!(
+                    "{name} must be at least 1s, got {}",
+                    humantime::format_duration(d)
+                ));
+            }
         }
         if self.max_queued_hashes == 0 {
             return bad("PORTAL_MAX_QUEUED_HASHES must be at least 1".into());

@@ -104,7 +104,14 @@ impl Application {
             .local_addr()
             .context("Failed to read the bound admin address")?;
         let secret = match &config.secret_key {
-            Some(k) => k.clone(),
+            Some(k) => {
+                if k.chars().count() < 32 {
+                    tracing::warn!(
+                        "PORTAL_SECRET_KEY is shorter than 32 characters: CSRF and device tokens are only as strong as it"
+                    );
+                }
+                k.clone()
+            }
             None => store::server_secret(
                 store.pool(),
                 keys::GENERATED_SECRET,

@@ -9,8 +9,11 @@ use crate::hashing::Verification;
 use crate::settings::secs;
 use crate::store::{self, AccountRow, Tx};
 
-/// How often a session's last use is written (idle timeout granularity), seconds.
-const TOUCH_EVERY: i64 = 60;
+/// How often, at most, a session's last use is written: once a minute, or more often
+/// when the idle timeout is short, so that use always keeps a session alive.
+fn touch_every(idle_timeout: i64) -> i64 {
+    (idle_timeout / 4).clamp(0, 60)
+}
 
 impl Accounts {
     // ------------------------------------------------------------ sessions
@@ -139,7 +142,8 @@ impl Accounts {
         let account =
             store::session_account(self.inner.store.pool(), &t.hash(), now, idle_since).await?;
         if account.is_some() {
-            store::touch_session(self.inner.store.pool(), &t.hash(), now, TOUCH_EVERY).await?;
+            let every = touch_every(secs(self.inner.settings.session_idle_timeout));
+            store::touch_session(self.inner.store.pool(), &t.hash(), now, every).await?;
         }
         Ok(account)
     }
@@ -152,5 +156,17 @@ impl Accounts {
             self.audit(Event::LoggedOut, Some(&a.id), ip).await?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_idle_timeout_is_refreshed_often_enough() {
+        assert_eq!(touch_every(30 * 60), 60);
+        assert_eq!(touch_every(20), 5);
+        assert_eq!(touch_every(2), 0);
     }
 }

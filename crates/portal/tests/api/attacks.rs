@@ -448,6 +448,22 @@ async fn an_idle_session_ends_and_a_used_one_lives_on() {
 }
 
 #[tokio::test]
+async fn a_short_idle_timeout_still_lets_use_keep_a_session_alive() {
+    let app = spawn_app_with(|c| c.session_idle_timeout = std::time::Duration::from_secs(10)).await;
+    app.account("brief@example.com", STRONG).await;
+    let token = app.bearer("brief@example.com", STRONG).await;
+    for _ in 0..6 {
+        app.clock.advance(std::time::Duration::from_secs(4));
+        assert_eq!(app.get_account(&token).await.status(), StatusCode::OK);
+    }
+    app.clock.advance(std::time::Duration::from_secs(11));
+    assert_eq!(
+        app.get_account(&token).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
 async fn a_full_hashing_queue_answers_503_with_retry_after() {
     let app = spawn_app_with(|c| {
         c.max_concurrent_hashes = Some(1);
