@@ -120,6 +120,8 @@ fn architecture_paths(text: &str) -> Vec<String> {
         .step_by(2)
         .map(str::trim)
         .filter(|w| !w.contains(' ') && !w.contains("::") && !w.starts_with('/'))
+        // Build output is not in the repository.
+        .filter(|w| !w.starts_with("target/"))
         .filter(|w| !w.contains('{') && !w.contains('*') && !w.contains('<'))
         .filter(|w| {
             w.ends_with(".rs")
