@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use reqwest::StatusCode;
 
-use crate::{Message, MessagesSummary, WaitError};
+use crate::{ChaosTriggers, FaultRule, Message, MessagesSummary, NewFault, WaitError};
 
 /// Talks to a sink's HTTP API.
 #[derive(Debug, Clone)]
@@ -95,6 +95,48 @@ impl SinkClient {
         resp.error_for_status()
             .context("The sink refused to delete")?;
         Ok(())
+    }
+
+    /// `POST /api/v1/faults`: adds a fault rule (refused with the sink's reason).
+    pub async fn add_fault(&self, rule: &NewFault) -> Result<FaultRule, WaitError> {
+        let resp = self.http.post(self.url("/api/v1/faults")).json(rule);
+        Ok(json(self.send(resp).await?).await?)
+    }
+    /// `GET /api/v1/faults`: every rule with its `Applied` count and status.
+    pub async fn faults(&self) -> Result<Vec<FaultRule>, WaitError> {
+        let resp = self.http.get(self.url("/api/v1/faults"));
+        Ok(json(self.send(resp).await?).await?)
+    }
+    /// `DELETE /api/v1/faults/{id}`.
+    pub async fn delete_fault(&self, id: &str) -> Result<(), WaitError> {
+        let resp = self.http.delete(self.url(&format!("/api/v1/faults/{id}")));
+        self.send(resp).await?;
+        Ok(())
+    }
+    /// `DELETE /api/v1/faults`: removes every rule.
+    pub async fn clear_faults(&self) -> Result<(), WaitError> {
+        let resp = self.http.delete(self.url("/api/v1/faults"));
+        self.send(resp).await?;
+        Ok(())
+    }
+    /// `PUT /api/v1/chaos` (Mailpit's API): sets the triggers, resets omitted ones.
+    pub async fn set_chaos(&self, triggers: &ChaosTriggers) -> Result<ChaosTriggers, WaitError> {
+        let resp = self.http.put(self.url("/api/v1/chaos")).json(triggers);
+        Ok(json(self.send(resp).await?).await?)
+    }
+
+    /// Sends a request; an error status becomes an error carrying the sink's answer.
+    async fn send(&self, req: reqwest::RequestBuilder) -> anyhow::Result<reqwest::Response> {
+        let resp = req
+            .send()
+            .await
+            .with_context(|| format!("Failed to reach the sink at {}", self.base_url))?;
+        let status = resp.status();
+        if status.is_client_error() || status.is_server_error() {
+            let text = resp.text().await.unwrap_or_default();
+            anyhow::bail!("the sink answered {status}: {}", text.trim());
+        }
+        Ok(resp)
     }
 }
 

@@ -21,8 +21,9 @@ use serde::{Deserialize, Serialize};
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_util::sync::CancellationToken;
 
+use crate::faults::Faults;
 use crate::host::AllowedHosts;
-use crate::model::{Address, Message};
+use crate::model::{Address, ChaosTriggers, FaultRule, Message, NewFault};
 use crate::query::Query;
 use crate::store::{Entry, Event, Page, Store};
 
@@ -49,12 +50,15 @@ pub(crate) struct AppState {
     pub store: Arc<Store>,
     pub cancel: CancellationToken,
     pub hosts: Arc<AllowedHosts>,
+    pub faults: Arc<Faults>,
 }
 
 /// Errors of the HTTP API; bodies are short plain text, internals are only logged.
 pub(crate) enum ApiError {
-    /// 404: no such message or part.
-    NotFound,
+    /// 404: no such message, part, rule or session (what is missing).
+    NotFound(&'static str),
+    /// 403: faults are turned off.
+    FaultsOff,
     /// 400: a bad query or body.
     BadRequest(String),
     /// 408: `wait` timed out.
@@ -74,7 +78,14 @@ impl From<anyhow::Error> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
-            Self::NotFound => (StatusCode::NOT_FOUND, "message not found").into_response(),
+            Self::NotFound(what) => {
+                (StatusCode::NOT_FOUND, format!("{what} not found")).into_response()
+            }
+            Self::FaultsOff => (
+                StatusCode::FORBIDDEN,
+                "Faults are turned off on this sink (--no-faults)",
+            )
+                .into_response(),
             Self::BadRequest(m) => (StatusCode::BAD_REQUEST, m).into_response(),
             Self::Timeout(m) => (StatusCode::REQUEST_TIMEOUT, m).into_response(),
             Self::ShuttingDown => {
@@ -104,6 +115,12 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/v1/search", get(search).delete(delete_search))
         .route("/api/v1/wait", get(wait))
         .route("/api/v1/events", get(events))
+        .route("/api/v1/chaos", get(get_chaos).put(put_chaos))
+        .route(
+            "/api/v1/faults",
+            get(list_faults).post(add_fault).delete(clear_faults),
+        )
+        .route("/api/v1/faults/{id}", get(get_fault).delete(remove_fault))
         .route("/view/{file}", get(view))
         .with_state(state)
         .layer(middleware::from_fn_with_state(hosts, guard))
@@ -305,7 +322,7 @@ async fn delete_search(
 }
 
 fn entry(s: &AppState, id: &str) -> ApiResult<Arc<Entry>> {
-    s.store.get(id).ok_or(ApiError::NotFound)
+    s.store.get(id).ok_or(ApiError::NotFound("message"))
 }
 
 async fn message(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Message>> {
@@ -344,7 +361,7 @@ async fn part(
     let e = entry(&s, &id)?;
     let raw = s.store.raw(&e).await?;
     let (content_type, file_name, bytes) =
-        crate::parse::part(&raw, &part_id).ok_or(ApiError::NotFound)?;
+        crate::parse::part(&raw, &part_id).ok_or(ApiError::NotFound("part"))?;
     let content_type = HeaderValue::from_str(&content_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     let safe_name: String = file_name
@@ -384,7 +401,7 @@ async fn view(State(s): State<AppState>, Path(file): Path<String>) -> ApiResult<
     } else if let Some(id) = file.strip_suffix(".txt") {
         (id, false)
     } else {
-        return Err(ApiError::NotFound);
+        return Err(ApiError::NotFound("page"));
     };
     let e = entry(&s, id)?;
     let raw = s.store.raw(&e).await?;
@@ -422,11 +439,8 @@ fn parse_timeout(t: Option<&str>) -> ApiResult<Duration> {
     let Some(t) = t.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(DEFAULT_WAIT);
     };
-    let d = match t.parse::<f64>() {
-        Ok(secs) if secs.is_finite() && secs >= 0.0 => Duration::from_secs_f64(secs.min(1e6)),
-        _ => humantime::parse_duration(t)
-            .map_err(|e| ApiError::BadRequest(format!("bad timeout {t:?}: {e}")))?,
-    };
+    let d = crate::clock::parse_duration(t)
+        .map_err(|e| ApiError::BadRequest(format!("timeout: {e}")))?;
     Ok(d.min(MAX_WAIT))
 }
 
@@ -465,6 +479,68 @@ async fn events(
         })
         .take_until(s.cancel.clone().cancelled_owned());
     Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// The fault APIs, or 403 when the sink runs with `--no-faults`.
+fn faults(s: &AppState) -> ApiResult<&Faults> {
+    if s.faults.enabled() {
+        Ok(&s.faults)
+    } else {
+        Err(ApiError::FaultsOff)
+    }
+}
+
+/// A JSON request body, or a 400 saying what is wrong with it.
+fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+    serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(e.to_string()))
+}
+
+async fn get_chaos(State(s): State<AppState>) -> ApiResult<Json<ChaosTriggers>> {
+    Ok(Json(faults(&s)?.chaos_triggers()))
+}
+
+/// Mailpit's `PUT /api/v1/chaos`: the triggers object itself; omitted ones are reset.
+async fn put_chaos(State(s): State<AppState>, body: Bytes) -> ApiResult<Json<ChaosTriggers>> {
+    let faults = faults(&s)?;
+    let triggers = json_body(&body)?;
+    Ok(Json(
+        faults.set_chaos(triggers).map_err(ApiError::BadRequest)?,
+    ))
+}
+
+async fn list_faults(State(s): State<AppState>) -> ApiResult<Json<Vec<FaultRule>>> {
+    Ok(Json(faults(&s)?.list()))
+}
+
+async fn add_fault(State(s): State<AppState>, body: Bytes) -> ApiResult<Response> {
+    let faults = faults(&s)?;
+    let spec: NewFault = json_body(&body)?;
+    let rule = faults.add(spec).map_err(ApiError::BadRequest)?;
+    Ok((StatusCode::CREATED, Json(rule)).into_response())
+}
+
+async fn clear_faults(State(s): State<AppState>) -> ApiResult<&'static str> {
+    faults(&s)?.clear();
+    Ok("ok")
+}
+
+async fn get_fault(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<FaultRule>> {
+    let rule = faults(&s)?.list().into_iter().find(|r| r.id == id);
+    Ok(Json(rule.ok_or(ApiError::NotFound("fault rule"))?))
+}
+
+async fn remove_fault(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<&'static str> {
+    if faults(&s)?.remove(&id) {
+        Ok("ok")
+    } else {
+        Err(ApiError::NotFound("fault rule"))
+    }
 }
 
 #[cfg(test)]

@@ -18,6 +18,8 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod client;
+mod clock;
+mod faults;
 mod host;
 mod http;
 pub mod model;
@@ -36,7 +38,10 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub use model::{Address, Attachment, Envelope, Message, MessageSummary, MessagesSummary};
+pub use model::{
+    Address, Attachment, ChaosTrigger, ChaosTriggers, Envelope, FaultAction, FaultRule, FaultStage,
+    Message, MessageSummary, MessagesSummary, NewFault,
+};
 pub use query::{Query, QueryError};
 
 use store::Store;
@@ -68,6 +73,9 @@ pub struct SinkConfig {
     /// (any port), `mail.example:8025` (that port), `.example.com` (and subdomains);
     /// `*` turns the check off.
     pub allowed_hosts: Vec<String>,
+    /// Faults on demand (`/api/v1/faults`, Mailpit's `/api/v1/chaos`); `false`
+    /// (`--no-faults`) answers both APIs 403 and never fails a session.
+    pub faults: bool,
 }
 
 impl SinkConfig {
@@ -95,6 +103,7 @@ impl Default for SinkConfig {
             tls_cert: None,
             tls_key: None,
             allowed_hosts: Vec::new(),
+            faults: true,
         }
     }
 }
@@ -154,6 +163,7 @@ impl MailSink {
         let smtp_addr = smtp_listener.local_addr()?;
         let http_addr = http_listener.local_addr()?;
         let cancel = CancellationToken::new();
+        let faults = Arc::new(faults::Faults::new(config.faults));
 
         let smtp_task = tokio::spawn(smtp::serve(
             smtp_listener,
@@ -162,6 +172,7 @@ impl MailSink {
                 max_message_bytes: config.max_message_bytes.min(MESSAGE_BYTES_CAP),
                 max_recipients: config.max_recipients.max(1),
                 tls,
+                faults: faults.clone(),
             }),
             cancel.clone(),
         ));
@@ -169,6 +180,7 @@ impl MailSink {
             store: store.clone(),
             cancel: cancel.clone(),
             hosts: Arc::new(hosts.on_port(http_addr.port())),
+            faults,
         });
         let http_cancel = cancel.clone();
         let http_task = tokio::spawn(async move {

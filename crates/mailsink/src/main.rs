@@ -49,6 +49,17 @@ struct Args {
     /// `.example.com` also its subdomains; `*` turns the check off.
     #[arg(long, env = "MAILSINK_ALLOWED_HOSTS", value_delimiter = ',')]
     allowed_hosts: Vec<String>,
+    /// Turn faults on demand off: the fault rules API (/api/v1/faults) and Mailpit's
+    /// chaos API (/api/v1/chaos) answer 403, and no SMTP session is ever failed on
+    /// purpose. Without it, any client of the HTTP API can make the sink refuse,
+    /// delay or drop mail.
+    #[arg(
+        long,
+        env = "MAILSINK_NO_FAULTS",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    no_faults: bool,
 }
 
 /// `1234`, `64K`, `25M`, `1G` (binary multiples; a trailing `B`/`iB` is allowed).
@@ -110,6 +121,7 @@ async fn main() -> anyhow::Result<()> {
         tls_cert: args.tls_cert,
         tls_key: args.tls_key,
         allowed_hosts: args.allowed_hosts,
+        faults: !args.no_faults,
     };
     let sink = MailSink::start(config).await?;
     println!(
@@ -137,6 +149,16 @@ mod tests {
                 .unwrap()
                 .allowed_hosts
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn faults_are_on_unless_turned_off_by_flag_or_environment() {
+        assert!(!Args::try_parse_from(["mailsink"]).unwrap().no_faults);
+        assert!(
+            Args::try_parse_from(["mailsink", "--no-faults"])
+                .unwrap()
+                .no_faults
         );
     }
 

@@ -6,7 +6,7 @@
 //! `to:` also matches Cc, Bcc and the envelope recipients, and `from:` the envelope
 //! sender, so a Bcc-only recipient (who exists only in the envelope) can be waited for.
 
-use crate::model::Address;
+use crate::model::{Address, Envelope};
 use crate::parse::Summary;
 
 /// Which fields a term looks at.
@@ -145,6 +145,13 @@ impl Query {
     pub(crate) fn matches(&self, s: &Summary) -> bool {
         self.terms.iter().all(|t| term_matches(t, s) != t.negated)
     }
+
+    /// Whether an SMTP envelope matches, before there is a message (fault rules).
+    pub(crate) fn matches_envelope(&self, env: &Envelope) -> bool {
+        self.terms
+            .iter()
+            .all(|t| envelope_matches(t, env) != t.negated)
+    }
 }
 
 fn contains(haystack: &str, needle: &str) -> bool {
@@ -168,33 +175,44 @@ fn addr_matches(addrs: &[Address], needle: &str) -> bool {
         .any(|a| contains(&a.address, needle) || contains(&a.name, needle))
 }
 
+/// A term against the SMTP envelope alone (what fault rules see: no headers yet).
+fn envelope_matches(t: &Term, env: &Envelope) -> bool {
+    let v = t.value.as_str();
+    let to = || env.to.iter().any(|a| contains(a, v));
+    match t.field {
+        Field::To | Field::Bcc => to(),
+        Field::From => contains(&env.from, v),
+        Field::Any => contains(&env.from, v) || to(),
+        Field::Cc | Field::Subject | Field::MessageId => false,
+    }
+}
+
 fn term_matches(t: &Term, s: &Summary) -> bool {
     let v = t.value.as_str();
-    let env_to = || s.envelope.to.iter().any(|a| contains(a, v));
+    let from_header = || {
+        s.from
+            .as_ref()
+            .is_some_and(|a| addr_matches(std::slice::from_ref(a), v))
+    };
     match t.field {
         Field::To => {
-            addr_matches(&s.to, v) || addr_matches(&s.cc, v) || addr_matches(&s.bcc, v) || env_to()
+            addr_matches(&s.to, v)
+                || addr_matches(&s.cc, v)
+                || addr_matches(&s.bcc, v)
+                || envelope_matches(t, &s.envelope)
         }
-        Field::From => {
-            s.from
-                .as_ref()
-                .is_some_and(|a| addr_matches(std::slice::from_ref(a), v))
-                || contains(&s.envelope.from, v)
-        }
+        Field::From => from_header() || envelope_matches(t, &s.envelope),
         Field::Cc => addr_matches(&s.cc, v),
-        Field::Bcc => addr_matches(&s.bcc, v) || env_to(),
+        Field::Bcc => addr_matches(&s.bcc, v) || envelope_matches(t, &s.envelope),
         Field::Subject => contains(&s.subject, v),
         Field::MessageId => contains(&s.message_id, v),
         Field::Any => {
             contains(&s.subject, v)
-                || s.from
-                    .as_ref()
-                    .is_some_and(|a| addr_matches(std::slice::from_ref(a), v))
+                || from_header()
                 || addr_matches(&s.to, v)
                 || addr_matches(&s.cc, v)
                 || addr_matches(&s.bcc, v)
-                || contains(&s.envelope.from, v)
-                || env_to()
+                || envelope_matches(t, &s.envelope)
                 || s.search_body.contains(v)
         }
     }
@@ -203,7 +221,6 @@ fn term_matches(t: &Term, s: &Summary) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Envelope;
 
     fn term(field: Field, value: &str) -> Term {
         Term {

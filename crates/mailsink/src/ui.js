@@ -187,5 +187,74 @@ function connect() {
   es.onerror = () => { $("live").classList.remove("on"); };
 }
 
+// Views: messages, and the fault rules (each re-read when shown).
+const pages = { faults: $("faults-view") };
+function showView(name) {
+  for (const b of document.querySelectorAll("#views button")) b.setAttribute("aria-pressed", String(b.dataset.view === name));
+  document.querySelector("main").hidden = name !== "messages";
+  for (const [k, page] of Object.entries(pages)) page.hidden = k !== name;
+  for (const id of ["search-form", "status", "delete-all"]) $(id).hidden = name !== "messages";
+  history.replaceState(null, "", name === "messages" ? location.pathname : `?view=${name}`);
+  if (name === "faults") loadFaults();
+}
+for (const b of document.querySelectorAll("#views button")) b.addEventListener("click", () => showView(b.dataset.view));
+
+// Fault rules and chaos triggers.
+async function loadFaults() {
+  const r = await fetch("/api/v1/faults");
+  $("faults-off").hidden = r.status !== 403;
+  $("faults-on").hidden = r.status === 403;
+  if (r.status === 403) { $("faults-off").textContent = await r.text(); return; }
+  if (!r.ok) { $("fault-error").textContent = `${r.status} ${await r.text()}`; return; }
+  const body = $("faults").tBodies[0];
+  body.replaceChildren();
+  for (const f of await r.json()) {
+    const does = f.Action === "reply" ? `reply ${f.Code} ${f.Text}` : f.Action === "delay" ? `delay ${f.DelayMs} ms` : "disconnect";
+    const del = el("button", { type: "button", className: "danger", textContent: "Delete" });
+    del.addEventListener("click", async () => { await api(`/api/v1/faults/${encodeURIComponent(f.ID)}`, { method: "DELETE" }); loadFaults(); });
+    body.append(el("tr", { className: f.Active ? "" : "inactive" },
+      ...[f.ID, f.Stage, f.Query || "(all mail)", does, f.Count ?? "–", `${f.Probability}%`, f.Expires ? when(f.Expires) : "–", f.Applied, f.Status].map((v) => el("td", { textContent: String(v) })),
+      el("td", {}, del)));
+  }
+  if (!body.children.length) body.append(el("tr", {}, el("td", { colSpan: 10, className: "empty", textContent: "No rules." })));
+  const chaos = await (await api("/api/v1/chaos")).json();
+  for (const [trigger, t] of Object.entries(chaos)) {
+    $("chaos-form").elements[`${trigger}.ErrorCode`].value = t.ErrorCode;
+    $("chaos-form").elements[`${trigger}.Probability`].value = t.Probability;
+  }
+}
+function showActionFields() {
+  const action = $("fault-form").elements.Action.value;
+  for (const l of $("fault-form").querySelectorAll("[data-for]")) l.hidden = l.dataset.for !== action;
+}
+$("fault-form").elements.Action.addEventListener("change", showActionFields);
+$("fault-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const f = ev.target.elements;
+  const rule = { Query: f.Query.value.trim(), Stage: f.Stage.value, Action: f.Action.value };
+  const num = (name) => (f[name].value === "" ? undefined : Number(f[name].value));
+  if (rule.Action === "reply") { rule.Code = num("Code"); if (f.Text.value) rule.Text = f.Text.value; }
+  if (rule.Action === "delay") rule.DelayMs = num("DelayMs");
+  rule.Count = num("Count");
+  rule.Probability = num("Probability");
+  if (f.ExpiresIn.value.trim()) rule.ExpiresIn = f.ExpiresIn.value.trim();
+  const r = await fetch("/api/v1/faults", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(rule) });
+  $("fault-error").textContent = r.ok ? "" : `${r.status} ${await r.text()}`;
+  loadFaults();
+});
+$("faults-clear").addEventListener("click", async () => { await api("/api/v1/faults", { method: "DELETE" }); loadFaults(); });
+$("chaos-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const body = {};
+  for (const trigger of ["Sender", "Recipient", "Authentication"]) {
+    body[trigger] = { ErrorCode: Number(ev.target.elements[`${trigger}.ErrorCode`].value), Probability: Number(ev.target.elements[`${trigger}.Probability`].value) };
+  }
+  const r = await fetch("/api/v1/chaos", { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  $("chaos-error").textContent = r.ok ? "" : `${r.status} ${await r.text()}`;
+  loadFaults();
+});
+
+const startView = new URLSearchParams(location.search).get("view");
+if (startView in pages) showView(startView);
 loadList().then(() => { if (location.hash.length > 1) openMessage(location.hash.slice(1)); });
 connect();

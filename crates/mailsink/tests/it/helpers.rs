@@ -51,15 +51,29 @@ pub struct RawSmtp {
 impl RawSmtp {
     /// Connects and reads the greeting.
     pub async fn connect(addr: SocketAddr) -> Self {
-        let stream = TcpStream::connect(addr).await.expect("connects");
-        let (r, w) = stream.into_split();
-        let mut c = Self {
-            reader: BufReader::new(r),
-            writer: w,
-        };
+        let mut c = Self::connect_raw(addr).await;
         let (code, _) = c.reply().await;
         assert_eq!(code, 220);
         c
+    }
+
+    /// Connects without reading anything.
+    pub async fn connect_raw(addr: SocketAddr) -> Self {
+        let stream = TcpStream::connect(addr).await.expect("connects");
+        let (r, w) = stream.into_split();
+        Self {
+            reader: BufReader::new(r),
+            writer: w,
+        }
+    }
+
+    /// One line as sent, or `None` once the server has closed the connection.
+    pub async fn try_line(&mut self) -> Option<String> {
+        let mut line = String::new();
+        match self.reader.read_line(&mut line).await {
+            Ok(0) | Err(_) => None,
+            Ok(_) => Some(line),
+        }
     }
 
     /// Reads one (possibly multi-line) reply.

@@ -42,6 +42,8 @@ async fn with_host(
 #[tokio::test]
 async fn another_host_is_refused_everywhere_and_deletes_nothing() {
     let (sink, id) = sink_with_one_message(SinkConfig::ephemeral()).await;
+    let rule = mailsink::NewFault::disconnect(mailsink::FaultStage::End, "to:nobody");
+    sink.client().add_fault(&rule).await.unwrap();
     let port = sink.http_addr().port();
     let requests = [
         (Method::GET, "/api/v1/messages".to_owned()),
@@ -56,6 +58,12 @@ async fn another_host_is_refused_everywhere_and_deletes_nothing() {
         (Method::GET, format!("/view/{id}.html")),
         (Method::GET, format!("/view/{id}.txt")),
         (Method::GET, "/no/such/page".to_owned()),
+        (Method::GET, "/api/v1/chaos".to_owned()),
+        (Method::PUT, "/api/v1/chaos".to_owned()),
+        (Method::GET, "/api/v1/faults".to_owned()),
+        (Method::POST, "/api/v1/faults".to_owned()),
+        (Method::DELETE, "/api/v1/faults".to_owned()),
+        (Method::DELETE, "/api/v1/faults/1".to_owned()),
     ];
     for host in [
         "evil.example".to_owned(),
@@ -77,7 +85,8 @@ async fn another_host_is_refused_everywhere_and_deletes_nothing() {
             assert!(!body.contains("secret"), "{body}");
         }
     }
-    // Still there.
+    // Still there, and no rule was added or removed.
+    assert_eq!(sink.client().faults().await.unwrap().len(), 1);
     let all = sink.search("").await.unwrap();
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].id, id);

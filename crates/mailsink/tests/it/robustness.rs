@@ -221,6 +221,7 @@ fn any_request_parameters_get_an_answer() {
                     format!("/view/{id}.txt"),
                 ]);
             }
+            requests.push(format!("/api/v1/faults/{id}"));
             rt.block_on(async {
                 for path in requests {
                     let Ok(url) = reqwest::Url::parse(&format!("{base}{path}")) else {
@@ -241,6 +242,109 @@ fn any_request_parameters_get_an_answer() {
             })
         },
     );
+    if let Err(e) = outcome {
+        panic!("{e}");
+    }
+    rt.block_on(sink.shutdown());
+}
+
+/// JSON bodies: the fault rule and chaos fields, values at and past their edges.
+fn json_body() -> impl Strategy<Value = String> {
+    const VOCAB: &[&str] = &[
+        "{",
+        "}",
+        "[",
+        "]",
+        ",",
+        ":",
+        "\"",
+        "\"Query\":",
+        "\"Stage\":",
+        "\"Action\":",
+        "\"Code\":",
+        "\"Text\":",
+        "\"DelayMs\":",
+        "\"Count\":",
+        "\"Probability\":",
+        "\"ExpiresIn\":",
+        "\"Sender\":",
+        "\"Recipient\":",
+        "\"ErrorCode\":",
+        "\"RCPT\"",
+        "\"END\"",
+        "\"CONNECT\"",
+        "\"reply\"",
+        "\"delay\"",
+        "\"disconnect\"",
+        "\"to:x@y\"",
+        "\"subject:\"",
+        "\"1h\"",
+        "\"1e400\"",
+        "\"\\r\\n\"",
+        "\"é\"",
+        "0",
+        "1",
+        "-1",
+        "100",
+        "101",
+        "451",
+        "70000",
+        "1e400",
+        "18446744073709551616",
+        "null",
+        "true",
+        "\u{0}",
+    ];
+    prop::collection::vec(prop::sample::select(VOCAB), 0..16).prop_map(|v| v.concat())
+}
+
+/// The fault APIs take any body without a 500, and every rule they accept keeps the
+/// SMTP side answering.
+#[test]
+fn any_fault_or_chaos_body_gets_an_answer() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sink = rt.block_on(spawn_sink());
+    let base = sink.http_url();
+    let http = reqwest::Client::new();
+    let mut runner = TestRunner::new(config(64));
+    let outcome = runner.run(&(json_body(), json_body()), |(rule, chaos)| {
+        rt.block_on(async {
+            for (method, path, body, ok) in [
+                (Method::POST, "/api/v1/faults", rule, 201),
+                (Method::PUT, "/api/v1/chaos", chaos, 200),
+            ] {
+                let resp = http
+                    .request(method, format!("{base}{path}"))
+                    .body(body.clone())
+                    .send()
+                    .await
+                    .map_err(|e| TestCaseError::fail(format!("{path}: no answer: {e}")))?;
+                let status = resp.status().as_u16();
+                prop_assert!(status == ok || status == 400, "{path} {body:?}: {status}");
+            }
+            // Whatever was accepted, a session still gets well-formed answers.
+            let mut c = RawSmtp::connect_raw(sink.smtp_addr()).await;
+            while let Some(line) = c.try_line().await {
+                prop_assert!(
+                    line.ends_with("\r\n") && line[..3].parse::<u16>().is_ok(),
+                    "{line:?}"
+                );
+                if line.as_bytes().get(3) == Some(&b' ') {
+                    break;
+                }
+            }
+            http.delete(format!("{base}/api/v1/faults"))
+                .send()
+                .await
+                .unwrap();
+            http.put(format!("{base}/api/v1/chaos"))
+                .body("{}")
+                .send()
+                .await
+                .unwrap();
+            Ok(())
+        })
+    });
     if let Err(e) = outcome {
         panic!("{e}");
     }
