@@ -114,6 +114,16 @@ pub struct Config {
     #[arg(long, env = "PORTAL_PRODUCT_NAME", default_value = "Wallbox portal")]
     pub product_name: String,
 
+    /// Languages offered (comma-separated codes, e.g. `en,de`), in the order of the
+    /// language switcher. Default: every language the portal has texts for.
+    #[arg(long, env = "PORTAL_LANGUAGES", value_delimiter = ',')]
+    pub languages: Vec<String>,
+
+    /// Language of pages when the browser asks for none of PORTAL_LANGUAGES, and of the
+    /// emails to accounts that never chose one.
+    #[arg(long, env = "PORTAL_DEFAULT_LANGUAGE", default_value = "en")]
+    pub default_language: String,
+
     /// How long a password recovery link stays valid.
     #[arg(long, env = "PORTAL_RECOVERY_TTL", default_value = "30m", value_parser = parse_duration)]
     pub recovery_ttl: Duration,
@@ -190,8 +200,8 @@ pub struct Config {
     #[arg(long, env = "PORTAL_LOGIN_FAILURES_PER_IP", default_value_t = 100)]
     pub login_failures_per_ip: u32,
 
-    /// Emails a sign-up may send to one address per hour (confirmation, or "someone tried
-    /// to sign up with your address"); more sign-ups get the same answer and no email.
+    /// "Someone tried to sign up with your email address" emails to one address per hour;
+    /// more sign-ups with that address get the same answer and send nothing.
     #[arg(
         long,
         env = "PORTAL_SIGNUP_EMAILS_PER_ADDRESS_PER_HOUR",
@@ -251,6 +261,8 @@ impl Config {
             sink_allowed_hosts: Vec::new(),
             mail_from: "Wallbox portal <no-reply@portal.localhost>".into(),
             product_name: "Wallbox portal".into(),
+            languages: Vec::new(),
+            default_language: "en".into(),
             recovery_ttl: Duration::from_secs(30 * 60),
             confirmation_ttl: Duration::from_secs(24 * 3600),
             session_ttl: Duration::from_secs(12 * 3600),
@@ -425,7 +437,14 @@ impl Config {
         if self.product_name.trim().is_empty() {
             return bad("PORTAL_PRODUCT_NAME must not be empty".into());
         }
+        self.languages().map_err(ConfigError)?;
         Ok(())
+    }
+
+    /// The languages offered and the default one (`PORTAL_LANGUAGES`,
+    /// `PORTAL_DEFAULT_LANGUAGE`); the message names the setting at fault.
+    pub fn languages(&self) -> Result<crate::i18n::Languages, String> {
+        crate::i18n::Languages::new(&self.languages, &self.default_language)
     }
 
     /// Whether cookies get the `Secure` attribute.
@@ -579,5 +598,27 @@ mod tests {
             c.map(|c| c.recovery_ttl).ok(),
             Some(Duration::from_secs(900))
         );
+    }
+
+    #[test]
+    fn languages_are_checked_naming_the_setting() {
+        let mut c = Config::for_tests("sqlite://x.db");
+        c.languages = vec!["en".into(), "it".into()];
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.contains("PORTAL_LANGUAGES"), "{e}");
+        let mut c = Config::for_tests("sqlite://x.db");
+        c.languages = vec!["de".into()];
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.contains("PORTAL_DEFAULT_LANGUAGE"), "{e}");
+        let c = Config::try_parse_from([
+            "portal",
+            "--languages",
+            "de,fr",
+            "--default-language",
+            "fr",
+        ])
+        .unwrap();
+        assert!(c.validate().is_ok());
+        assert_eq!(c.languages().unwrap().enabled().len(), 2);
     }
 }

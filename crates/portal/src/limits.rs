@@ -66,8 +66,8 @@ pub enum Bucket {
     RecoveryAccount(String),
     /// Recovery requests from one client.
     RecoveryClient(ClientKey),
-    /// Sign-up emails (confirmation or "someone tried to sign up") to one address: by
-    /// its lookup key.
+    /// "Someone tried to sign up with your address" emails to one address: by its lookup
+    /// key.
     SignupAddress(String),
     /// Sign-ups from one client (each costs an Argon2 hash).
     SignupClient(ClientKey),

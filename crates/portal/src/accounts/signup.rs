@@ -9,7 +9,8 @@ use crate::domain::{EmailAddress, Password, PasswordRejection, SecretToken};
 use crate::limits::{Bucket, ClientKey};
 use crate::mail::templates;
 use crate::settings::secs;
-use crate::store::{self, TokenPurpose};
+use crate::i18n::Lang;
+use crate::store::{self, NewAccount, TokenPurpose};
 
 impl Accounts {
     // ------------------------------------------------------------ sign-up
@@ -21,12 +22,16 @@ impl Accounts {
     /// Limits, both answered like any other sign-up: sign-ups per client (taken before
     /// the password is hashed; past it nothing is done), and emails per address (past
     /// it no email).
+    ///
+    /// `lang` (the language the person signs up in) becomes the new account's email
+    /// language; an existing account's owner is written to in their own.
     pub async fn sign_up(
         &self,
         email: &str,
         password: &str,
         confirm: Option<&str>,
         ip: IpAddr,
+        lang: Lang,
     ) -> Result<()> {
         let email = EmailAddress::parse(email)?;
         if confirm.is_some_and(|c| c != password) {
@@ -60,24 +65,16 @@ impl Accounts {
             now - secs(self.inner.settings.unconfirmed_account_ttl),
         )
         .await?;
-        let mailed = self
-            .limits()
-            .admit(
-                &mut tx,
-                &[Some(Bucket::SignupAddress(email.lookup_key()))],
-                now,
-            )
-            .await?
-            .first()
-            .copied()
-            .unwrap_or(false);
         let created = store::insert_account(
             &mut *tx,
-            &id,
-            email.as_str(),
-            &email.lookup_key(),
-            hash.as_str(),
-            None,
+            NewAccount {
+                id: &id,
+                email: email.as_str(),
+                email_lookup: &email.lookup_key(),
+                password_hash: hash.as_str(),
+                confirmed_at: None,
+                language: Some(lang.code()),
+            },
             now,
         )
         .await?;
@@ -98,7 +95,8 @@ impl Accounts {
                 self.inner.settings.public_base,
                 token.expose()
             );
-            let mail = templates::confirmation(&self.email_context(email.as_str(), link, ttl))?;
+            let mail =
+                templates::confirmation(&self.email_context(email.as_str(), link, ttl, lang))?;
             self.enqueue(&mut tx, email.as_str(), mail, now).await?;
             store::audit(
                 &mut *tx,
@@ -112,12 +110,26 @@ impl Accounts {
         } else if let Some(existing) =
             store::account_by_email(&mut *tx, &email.lookup_key()).await?
         {
+            // "Someone tried to sign up with your address" emails count against the
+            // address's hourly budget; the account's own confirmation does not.
+            let mailed = self
+                .limits()
+                .admit(
+                    &mut tx,
+                    &[Some(Bucket::SignupAddress(email.lookup_key()))],
+                    now,
+                )
+                .await?
+                .first()
+                .copied()
+                .unwrap_or(false);
             let event = if mailed {
                 // Mail goes to the stored address, never the typed one.
                 let mail = templates::signup_attempt(&self.email_context(
                     &existing.email,
                     String::new(),
                     Duration::ZERO,
+                    self.language_of(&existing),
                 ))?;
                 self.enqueue(&mut tx, &existing.email, mail, now).await?;
                 Event::SignupWithExistingAddress
@@ -203,11 +215,14 @@ impl Accounts {
         let now = self.now();
         Ok(store::insert_account(
             self.inner.store.pool(),
-            &store::new_id(),
-            email.as_str(),
-            &email.lookup_key(),
-            hash.as_str(),
-            Some(now),
+            NewAccount {
+                id: &store::new_id(),
+                email: email.as_str(),
+                email_lookup: &email.lookup_key(),
+                password_hash: hash.as_str(),
+                confirmed_at: Some(now),
+                language: None,
+            },
             now,
         )
         .await?)
