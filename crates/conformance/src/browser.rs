@@ -1,5 +1,5 @@
-//! The "browser" a scenario drives: over plain HTTP (reqwest with a cookie jar, pages
-//! read with [`crate::html`]) or a real Chromium through WebDriver (fantoccini). Both
+//! The "browser" a scenario drives: over plain HTTP ([`htmlform`]: reqwest with a cookie
+//! jar, pages read from their markup) or a real Chromium through WebDriver (fantoccini). Both
 //! offer the same few gestures, named after what a user does, so one set of steps drives
 //! either.
 
@@ -9,7 +9,12 @@ use anyhow::Context as _;
 use fantoccini::{Client, Locator};
 use url::Url;
 
-use crate::html::{self, Action};
+use htmlform::Page;
+use htmlform::markup::{self as html, Action};
+use reqwest::header::HeaderValue;
+
+/// How the HTTP browser introduces itself.
+const USER_AGENT: &str = "conformance-suite (HTTP browser)";
 
 /// One user agent with its own cookies.
 #[derive(Debug)]
@@ -49,7 +54,7 @@ impl Browser {
     /// Whether the page has a field labelled `label`.
     pub async fn has_field(&mut self, label: &str) -> anyhow::Result<bool> {
         match self {
-            Self::Http(b) => Ok(html::has_field(&b.body, label)),
+            Self::Http(b) => Ok(b.page.as_ref().is_some_and(|p| p.has_field(label))),
             Self::Web(b) => Ok(b.field(label).await.is_ok()),
         }
     }
@@ -73,7 +78,7 @@ impl Browser {
     /// The page's markup (for the step failure report).
     pub async fn html(&mut self) -> anyhow::Result<String> {
         match self {
-            Self::Http(b) => Ok(b.body.clone()),
+            Self::Http(b) => Ok(b.body().to_owned()),
             Self::Web(b) => Ok(b.client.source().await?),
         }
     }
@@ -81,7 +86,7 @@ impl Browser {
     /// The address in the address bar.
     pub async fn url(&mut self) -> anyhow::Result<Url> {
         match self {
-            Self::Http(b) => b.url.clone().context("no page opened yet"),
+            Self::Http(b) => Ok(b.page()?.url.clone()),
             Self::Web(b) => Ok(b.client.current_url().await?),
         }
     }
@@ -89,8 +94,13 @@ impl Browser {
     /// The response headers as a comparable list (HTTP mode only): every header but
     /// `Date`, cookies by name and attributes without their value.
     pub fn header_shape(&self) -> Option<Vec<String>> {
-        let Self::Http(b) = self else { return None };
-        let mut shape: Vec<String> = b
+        let Self::Http(HttpBrowser {
+            page: Some(page), ..
+        }) = self
+        else {
+            return None;
+        };
+        let mut shape: Vec<String> = page
             .headers
             .iter()
             .filter(|(name, _)| *name != reqwest::header::DATE)
@@ -114,7 +124,7 @@ impl Browser {
     /// The last HTTP status (HTTP mode only: WebDriver does not expose it).
     pub fn status(&self) -> Option<u16> {
         match self {
-            Self::Http(b) => Some(b.status),
+            Self::Http(b) => Some(b.status_code()),
             Self::Web(_) => None,
         }
     }
@@ -153,16 +163,14 @@ impl Browser {
     }
 }
 
-/// A browser over HTTP: cookies kept, redirects followed, forms submitted with their
-/// hidden fields, no JavaScript.
+/// A browser over HTTP ([`htmlform`]): cookies kept, redirects followed, forms
+/// submitted with their hidden fields, no JavaScript. It holds the page it is on and what
+/// was typed into it, as a user's browser does.
 #[derive(Debug)]
 pub struct HttpBrowser {
-    client: reqwest::Client,
-    url: Option<Url>,
-    status: u16,
-    body: String,
-    headers: reqwest::header::HeaderMap,
-    fills: Vec<(String, String)>,
+    browser: htmlform::Browser,
+    page: Option<Box<Page>>,
+    typed: Vec<(String, String)>,
 }
 
 impl HttpBrowser {
@@ -172,48 +180,40 @@ impl HttpBrowser {
     }
 
     /// A fresh browser that sends `headers` with every request (e.g. a forged `Host`).
-    pub fn with_headers(headers: reqwest::header::HeaderMap) -> anyhow::Result<Self> {
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .no_proxy()
-            .default_headers(headers)
-            .timeout(Duration::from_secs(30))
-            .user_agent("conformance-suite (HTTP browser)")
-            .build()
-            .context("building the HTTP client")?;
+    pub fn with_headers(mut headers: reqwest::header::HeaderMap) -> anyhow::Result<Self> {
+        headers
+            .entry(reqwest::header::USER_AGENT)
+            .or_insert(HeaderValue::from_static(USER_AGENT));
         Ok(Self {
-            client,
-            url: None,
-            status: 0,
-            body: String::new(),
-            headers: reqwest::header::HeaderMap::new(),
-            fills: Vec::new(),
+            browser: htmlform::Browser::with_headers(headers)
+                .context("building the HTTP client")?,
+            page: None,
+            typed: Vec::new(),
         })
     }
 
-    /// The last HTTP status.
+    /// The page the browser is on.
+    pub fn page(&self) -> anyhow::Result<&Page> {
+        self.page.as_deref().context("no page opened yet")
+    }
+
+    /// The last HTTP status (0 before any page).
     pub fn status_code(&self) -> u16 {
-        self.status
+        self.page.as_ref().map_or(0, |p| p.status.as_u16())
     }
 
-    /// The response headers of the current page.
-    pub fn headers(&self) -> &reqwest::header::HeaderMap {
-        &self.headers
-    }
-
-    async fn load(&mut self, request: reqwest::RequestBuilder) -> anyhow::Result<()> {
-        let response = request.send().await.context("the portal did not answer")?;
-        self.url = Some(response.url().clone());
-        self.status = response.status().as_u16();
-        self.headers = response.headers().clone();
-        self.body = response.text().await.context("reading the page")?;
-        self.fills.clear();
-        if self.status >= 500 {
+    /// Shows `answer`; a server error fails the gesture (its page is kept).
+    fn show(&mut self, answer: Result<Page, htmlform::Error>) -> anyhow::Result<()> {
+        let page = answer.context("the portal did not answer")?;
+        self.typed.clear();
+        let failed = page.status.is_server_error();
+        let page = self.page.insert(Box::new(page));
+        if failed {
             anyhow::bail!(
                 "the portal answered {} at {}: {}",
-                self.status,
-                self.url.as_ref().map(Url::as_str).unwrap_or_default(),
-                html::visible_text(&self.body)
+                page.status.as_u16(),
+                page.url,
+                page.text()
             );
         }
         Ok(())
@@ -221,48 +221,37 @@ impl HttpBrowser {
 
     /// Opens `url`.
     pub async fn open(&mut self, url: &Url) -> anyhow::Result<()> {
-        let request = self.client.get(url.clone());
-        self.load(request).await
+        let answer = self.browser.get(url.as_str()).await;
+        self.show(answer)
     }
 
     fn plan(&self, name: &str) -> anyhow::Result<Action> {
-        let base = self.url.as_ref().context("no page opened yet")?;
-        Ok(html::plan_click(base, &self.body, name, &self.fills)?)
+        Ok(self.page()?.plan(name, &self.typed)?)
     }
 
     /// Follows a link or submits the form of a button.
     pub async fn click(&mut self, name: &str) -> anyhow::Result<()> {
-        match self.plan(name)? {
-            Action::Get(url) => self.open(&url).await,
-            Action::Submit(s) => {
-                let request = if s.method == "GET" {
-                    let mut url = s.url.clone();
-                    url.query_pairs_mut().clear().extend_pairs(&s.fields);
-                    self.client.get(url)
-                } else {
-                    self.client.post(s.url.clone()).form(&s.fields)
-                };
-                self.load(request).await
-            }
-        }
+        let action = self.plan(name)?;
+        let answer = self.browser.perform(action).await;
+        self.show(answer)
     }
 
     /// Types into the field labelled `label` (sent with the next form submitted).
     pub fn fill(&mut self, label: &str, value: &str) -> anyhow::Result<()> {
-        let name = html::field_name(&self.body, label)?;
-        self.fills.retain(|(n, _)| *n != name);
-        self.fills.push((name, value.to_owned()));
+        let name = self.page()?.field_name(label)?;
+        self.typed.retain(|(n, _)| *n != name);
+        self.typed.push((name, value.to_owned()));
         Ok(())
     }
 
     /// The current page's markup.
     pub fn body(&self) -> &str {
-        &self.body
+        self.page.as_ref().map_or("", |p| p.html.as_str())
     }
 
     /// The current page's visible text.
     pub fn text(&self) -> String {
-        html::visible_text(&self.body)
+        self.page.as_deref().map(Page::text).unwrap_or_default()
     }
 
     /// Presses `button` the way a forged cross-site form would: same fields, minus
@@ -282,10 +271,11 @@ impl HttpBrowser {
         alter: impl FnOnce(&mut Vec<(String, String)>),
     ) -> anyhow::Result<()> {
         match self.plan(button)? {
-            Action::Submit(mut s) => {
-                alter(&mut s.fields);
-                let request = self.client.post(s.url.clone()).form(&s.fields);
-                self.load(request).await
+            Action::Submit(mut submission) => {
+                alter(&mut submission.fields);
+                submission.method = "POST".to_owned();
+                let answer = self.browser.send(submission).await;
+                self.show(answer)
             }
             Action::Get(_) => anyhow::bail!("{button:?} is a link, not a form button"),
         }

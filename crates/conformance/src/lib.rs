@@ -3,8 +3,8 @@
 //!
 //! - [`world`]: the cucumber World, a small browser plus a mailbox, one account per
 //!   scenario; [`steps`]: one-line step definitions grouped by concept.
-//! - [`browser`]: the same gestures over HTTP ([`html`] reads the pages) or in Chromium
-//!   through WebDriver ([`chromedriver`] starts the driver).
+//! - [`browser`]: the same gestures over HTTP ([`htmlform`] reads the pages) or in
+//!   Chromium through WebDriver ([`chromedriver`] starts the driver).
 //! - [`stack`]: the in-process target (portal + sink + [`relay`] + manual clock);
 //!   [`mail`]: waiting on the sink.
 //! - [`runner`]: console, JUnit XML and cucumber JSON reports, the exit status.
@@ -14,7 +14,6 @@
 pub mod browser;
 pub mod chromedriver;
 pub mod cli;
-pub mod html;
 pub mod mail;
 pub mod relay;
 pub mod runner;

@@ -808,7 +808,7 @@ impl PortalWorld {
         self.scripted_answer = Some((
             http.status_code(),
             http.text(),
-            crate::html::alerts(http.body()),
+            htmlform::markup::alerts(http.body()),
         ));
     }
 
@@ -849,8 +849,9 @@ impl PortalWorld {
         let link = self.current_link.clone().context("no recovery link")?;
         let mut b = HttpBrowser::new()?;
         b.open(&link).await?;
+        let page = b.page()?;
         let header = |name: &str| {
-            b.headers()
+            page.headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default()
@@ -887,7 +888,7 @@ impl PortalWorld {
     /// The page shows `sentence`.
     pub async fn see(&mut self, sentence: &str) -> anyhow::Result<()> {
         let text = self.browser()?.text().await?;
-        let want = crate::html::normalize(sentence);
+        let want = htmlform::markup::normalize(sentence);
         ensure!(text.contains(&want), "expected the page to say {want:?}");
         Ok(())
     }
@@ -895,7 +896,7 @@ impl PortalWorld {
     /// The page shows an error (a `role="alert"` element), containing `words` if given.
     pub async fn see_error(&mut self, words: Option<&str>) -> anyhow::Result<()> {
         let html = self.browser()?.html().await?;
-        let alerts = crate::html::alerts(&html);
+        let alerts = htmlform::markup::alerts(&html);
         ensure!(
             !alerts.is_empty(),
             "expected an error message (role=\"alert\") on the page"
@@ -935,7 +936,7 @@ impl PortalWorld {
         }
         let html = self.browser()?.html().await?;
         ensure!(
-            !crate::html::alerts(&html).is_empty()
+            !htmlform::markup::alerts(&html).is_empty()
                 || self.browser()?.status().is_some_and(|s| s >= 400),
             "the page does not say that the link is no longer valid"
         );

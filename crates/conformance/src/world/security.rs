@@ -349,7 +349,8 @@ impl PortalWorld {
         let mut probe = HttpBrowser::new()?;
         probe.open(&base).await?;
         let cookie_name = probe
-            .headers()
+            .page()?
+            .headers
             .get_all(reqwest::header::SET_COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok()?.split('=').next())

@@ -2,9 +2,9 @@
 //! text, the accessible name of links and buttons, the field behind a `<label>`, and the
 //! request a form sends when one of its buttons is pressed.
 //!
-//! Pure functions over strings, so the HTTP "browser" is tested without a server and the
-//! steps fail the way a user would ("there is no button named X here") when a page drifts
-//! from the article.
+//! Pure functions over strings, so pages are read without a server, and a page that
+//! drifts from what a test expects fails the way a user would notice ("there is no button
+//! named X here", with what the page offers instead).
 
 use scraper::{ElementRef, Html, Node, Selector};
 use url::Url;
