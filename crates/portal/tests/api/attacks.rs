@@ -202,7 +202,7 @@ async fn the_web_log_in_sets_a_signed_device_cookie() {
     let app = spawn_app().await;
     app.account("cookie-owner@example.com", STRONG).await;
     let b = app.browser();
-    b.log_in("cookie-owner@example.com", STRONG).await;
+    log_in(&b, "cookie-owner@example.com", STRONG).await;
     let device = b.cookie("portal_device", "/").expect("a device cookie");
     assert!(device.starts_with("v1."), "{device}");
 }

@@ -9,14 +9,15 @@ async fn forms_without_the_csrf_token_are_refused() {
     let app = spawn_app().await;
     app.account("csrf@example.com", STRONG).await;
     let b = app.browser();
-    let _ = b.get("/forgot-password").await; // has the CSRF cookie now
+    let _ = b.get("/forgot-password").await.unwrap(); // has the CSRF cookie now
 
     let r = b
         .post_form(
             "/forgot-password",
             &[("email".into(), "csrf@example.com".into())],
         )
-        .await;
+        .await
+        .unwrap();
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = b
         .post_form(
@@ -30,7 +31,8 @@ async fn forms_without_the_csrf_token_are_refused() {
                 ("password".into(), STRONG.into()),
             ],
         )
-        .await;
+        .await
+        .unwrap();
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 
     // A cross-site form post carries no CSRF cookie at all.
@@ -44,11 +46,12 @@ async fn forms_without_the_csrf_token_are_refused() {
                 ("password".into(), STRONG.into()),
             ],
         )
-        .await;
+        .await
+        .unwrap();
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 
     // Logged in, a forged change is refused and changes nothing.
-    b.log_in("csrf@example.com", STRONG).await;
+    log_in(&b, "csrf@example.com", STRONG).await;
     let r = b
         .post_form(
             "/settings/security/password",
@@ -58,13 +61,14 @@ async fn forms_without_the_csrf_token_are_refused() {
                 ("confirm_password".into(), STRONGER.into()),
             ],
         )
-        .await;
+        .await
+        .unwrap();
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(
         app.api_login("csrf@example.com", STRONG).await.status(),
         StatusCode::CREATED
     );
-    let r = b.post_form("/logout", &[]).await;
+    let r = b.post_form("/logout", &[]).await.unwrap();
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 
     app.recovery_queue_drained().await;
@@ -84,13 +88,14 @@ async fn recovery_pages_send_no_referrer_and_are_never_cached() {
 
     let first = app.api.get(&link).send().await.unwrap();
     let mut pages = vec![(first.headers().clone(), "GET link".to_owned())];
-    let forgot = b.get("/forgot-password").await;
+    let forgot = b.get("/forgot-password").await.unwrap();
     pages.push((forgot.headers.clone(), "GET /forgot-password".into()));
     let sent = b
         .submit(&forgot, "Restore password", &[("Email", "hdr@example.com")])
-        .await;
+        .await
+        .unwrap();
     pages.push((sent.headers.clone(), "POST /forgot-password".into()));
-    let form = b.get(&link).await;
+    let form = b.get(&link).await.unwrap();
     pages.push((form.headers.clone(), "GET /recover".into()));
     let weak = b
         .submit(
@@ -98,7 +103,8 @@ async fn recovery_pages_send_no_referrer_and_are_never_cached() {
             "Validate",
             &[("New password", "short"), ("Confirm new password", "short")],
         )
-        .await;
+        .await
+        .unwrap();
     pages.push((weak.headers.clone(), "POST /recover (refused)".into()));
     let done = b
         .submit(
@@ -109,7 +115,8 @@ async fn recovery_pages_send_no_referrer_and_are_never_cached() {
                 ("Confirm new password", STRONGER),
             ],
         )
-        .await;
+        .await
+        .unwrap();
     pages.push((done.headers.clone(), "POST /recover".into()));
     for (h, what) in pages {
         assert_eq!(h["referrer-policy"], "no-referrer", "{what}");
@@ -148,12 +155,9 @@ async fn cookies_are_httponly_samesite_lax_and_secure_behind_https() {
 #[tokio::test]
 async fn pages_cannot_be_framed_or_sniffed() {
     let app = spawn_app().await;
-    let p = app.browser().get("/login").await;
-    assert_eq!(p.header("x-frame-options").as_deref(), Some("DENY"));
-    assert_eq!(
-        p.header("x-content-type-options").as_deref(),
-        Some("nosniff")
-    );
+    let p = app.browser().get("/login").await.unwrap();
+    assert_eq!(p.header("x-frame-options"), Some("DENY"));
+    assert_eq!(p.header("x-content-type-options"), Some("nosniff"));
     assert!(
         p.header("content-security-policy")
             .unwrap()

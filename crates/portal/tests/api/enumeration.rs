@@ -24,20 +24,15 @@ async fn forgot_answer(
     browser: &Browser,
     email: &str,
 ) -> (StatusCode, Vec<(String, String)>, String) {
-    let page = browser.get("/forgot-password").await;
-    let form = page.form("Restore password").unwrap();
-    let mut fields = form.fields.clone();
-    fields.retain(|(n, _)| n != "email");
-    fields.push(("email".into(), email.into()));
+    let page = browser.get("/forgot-password").await.unwrap();
+    let mut form = page.form("Restore password").unwrap();
+    form.fields.retain(|(n, _)| n != "email");
+    form.fields.push(("email".into(), email.into()));
     fingerprint(
         browser
-            .client
-            .post(format!(
-                "{}{}",
-                page.url.trim_end_matches("/forgot-password"),
-                form.action
-            ))
-            .form(&fields)
+            .client()
+            .post(form.url)
+            .form(&form.fields)
             .send()
             .await
             .unwrap(),
@@ -183,7 +178,7 @@ async fn sign_up_answer_does_not_reveal_registered_addresses_and_the_owner_is_to
     );
 
     let browser = app.browser();
-    let page = browser.get("/signup").await;
+    let page = browser.get("/signup").await.unwrap();
     let taken = browser
         .submit(
             &page,
@@ -194,8 +189,9 @@ async fn sign_up_answer_does_not_reveal_registered_addresses_and_the_owner_is_to
                 ("Confirm password", STRONGER),
             ],
         )
-        .await;
-    let page = browser.get("/signup").await;
+        .await
+        .unwrap();
+    let page = browser.get("/signup").await.unwrap();
     let fresh = browser
         .submit(
             &page,
@@ -206,7 +202,8 @@ async fn sign_up_answer_does_not_reveal_registered_addresses_and_the_owner_is_to
                 ("Confirm password", STRONGER),
             ],
         )
-        .await;
+        .await
+        .unwrap();
     assert_eq!((taken.status, taken.html), (fresh.status, fresh.html));
 }
 
@@ -219,8 +216,8 @@ async fn log_in_failure_is_the_same_for_unknown_address_and_wrong_password() {
     assert_eq!(wrong, unknown);
     assert_eq!(wrong.0, StatusCode::UNAUTHORIZED);
 
-    let a = app.browser().log_in("known@example.com", STRONGER).await;
-    let b = app.browser().log_in("nobody@example.com", STRONGER).await;
+    let a = log_in(&app.browser(), "known@example.com", STRONGER).await;
+    let b = log_in(&app.browser(), "nobody@example.com", STRONGER).await;
     assert_eq!(a.status, b.status);
     assert_eq!(a.alert(), b.alert());
 }

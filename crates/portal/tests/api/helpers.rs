@@ -1,20 +1,18 @@
 //! `spawn_app()`: a portal on a random port with a fresh SQLite file in a temp dir, the
-//! embedded sink in-process and a clock the test controls. Plus a small "browser" that
-//! follows links by text and fills forms by label, like a user.
+//! embedded sink in-process and a clock the test controls; `app.browser()` visits it like
+//! a user (links by text, forms by label, cookies kept: [`htmlform`]).
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use htmlform::{Browser, Page};
 use mailsink::{Message, SinkHandle};
 use portal::accounts::Accounts;
 use portal::clock::ManualClock;
 use portal::store::Store;
 use portal::{Application, Config};
 use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
-use scraper::{Html, Selector};
 use tokio_util::sync::CancellationToken;
 
 /// How long tests wait for an email.
@@ -125,8 +123,11 @@ impl TestApp {
         );
     }
 
+    /// A browser on the portal, with an empty cookie jar.
     pub fn browser(&self) -> Browser {
-        Browser::new(&self.address)
+        Browser::new()
+            .unwrap()
+            .with_base(self.address.parse().unwrap())
     }
 
     /// The newest email to `to` whose subject has `subject_word`.
@@ -237,216 +238,15 @@ pub fn token_of(link: &str) -> String {
         .into_owned()
 }
 
-/// An HTTP client with a cookie jar that follows redirects.
-pub struct Browser {
-    pub client: reqwest::Client,
-    jar: Arc<reqwest::cookie::Jar>,
-    base: String,
-}
-
-/// A fetched page.
-#[derive(Debug)]
-pub struct Page {
-    pub status: StatusCode,
-    pub url: String,
-    pub headers: HeaderMap,
-    pub html: String,
-}
-
-impl Browser {
-    pub fn new(base: &str) -> Self {
-        let jar = Arc::new(reqwest::cookie::Jar::default());
-        Self {
-            client: reqwest::Client::builder()
-                .cookie_provider(jar.clone())
-                .build()
-                .unwrap(),
-            jar,
-            base: base.to_owned(),
-        }
-    }
-
-    /// The value of cookie `name` the browser would send to `path`.
-    pub fn cookie(&self, name: &str, path: &str) -> Option<String> {
-        use reqwest::cookie::CookieStore as _;
-        let url = url::Url::parse(&self.absolute(path)).unwrap();
-        let header = self.jar.cookies(&url)?;
-        header
-            .to_str()
-            .unwrap()
-            .split("; ")
-            .filter_map(|kv| kv.split_once('='))
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.to_owned())
-    }
-
-    fn absolute(&self, path: &str) -> String {
-        if path.starts_with("http") {
-            path.to_owned()
-        } else {
-            format!("{}{}", self.base, path)
-        }
-    }
-
-    pub async fn get(&self, path: &str) -> Page {
-        Page::from(self.client.get(self.absolute(path)).send().await.unwrap()).await
-    }
-
-    /// Follows the link whose text (or aria-label) is `text`.
-    pub async fn click(&self, page: &Page, text: &str) -> Page {
-        let href = page
-            .link(text)
-            .unwrap_or_else(|| panic!("no link {text:?} on {}:\n{}", page.url, page.html));
-        self.get(&href).await
-    }
-
-    /// Fills fields by label and presses the button `button`.
-    pub async fn submit(&self, page: &Page, button: &str, fill: &[(&str, &str)]) -> Page {
-        let form = page
-            .form(button)
-            .unwrap_or_else(|| panic!("no button {button:?} on {}:\n{}", page.url, page.html));
-        let mut fields = form.fields.clone();
-        for (label, value) in fill {
-            let name = form.labels.get(*label).unwrap_or_else(|| {
-                panic!(
-                    "no field labelled {label:?} in form {button:?}: {:?}",
-                    form.labels
-                )
-            });
-            fields.retain(|(n, _)| n != name);
-            fields.push((name.clone(), (*value).to_owned()));
-        }
-        self.post_form(&form.action, &fields).await
-    }
-
-    pub async fn post_form(&self, action: &str, fields: &[(String, String)]) -> Page {
-        Page::from(
-            self.client
-                .post(self.absolute(action))
-                .form(fields)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await
-    }
-
-    /// Logs in through the log-in form.
-    pub async fn log_in(&self, email: &str, password: &str) -> Page {
-        let login = self.get("/login").await;
-        self.submit(
+/// Logs in through the log-in form; the page the portal answered.
+pub async fn log_in(browser: &Browser, email: &str, password: &str) -> Page {
+    let login = browser.get("/login").await.unwrap();
+    browser
+        .submit(
             &login,
             "Log in",
             &[("Email", email), ("Password", password)],
         )
         .await
-    }
-}
-
-/// A form found on a page.
-#[derive(Debug, Clone)]
-pub struct FormSpec {
-    pub action: String,
-    pub fields: Vec<(String, String)>,
-    pub labels: HashMap<String, String>,
-}
-
-fn sel(s: &str) -> Selector {
-    Selector::parse(s).unwrap()
-}
-
-impl Page {
-    async fn from(r: reqwest::Response) -> Page {
-        Page {
-            status: r.status(),
-            url: r.url().to_string(),
-            headers: r.headers().clone(),
-            html: r.text().await.unwrap(),
-        }
-    }
-
-    fn doc(&self) -> Html {
-        Html::parse_document(&self.html)
-    }
-
-    /// The visible text, whitespace collapsed.
-    pub fn text(&self) -> String {
-        let doc = self.doc();
-        let body = doc
-            .select(&sel("body"))
-            .next()
-            .map(|b| b.text().collect::<Vec<_>>().join(" "))
-            .unwrap_or_default();
-        body.split_whitespace().collect::<Vec<_>>().join(" ")
-    }
-
-    pub fn says(&self, sentence: &str) -> bool {
-        self.text().contains(sentence)
-    }
-
-    /// The text of the `role="alert"` element.
-    pub fn alert(&self) -> Option<String> {
-        let doc = self.doc();
-        doc.select(&sel("[role=alert]"))
-            .next()
-            .map(|e| e.text().collect::<String>().trim().to_owned())
-    }
-
-    pub fn link(&self, text: &str) -> Option<String> {
-        let doc = self.doc();
-        doc.select(&sel("a"))
-            .find(|a| {
-                a.text().collect::<String>().trim() == text
-                    || a.value().attr("aria-label") == Some(text)
-            })
-            .and_then(|a| a.value().attr("href").map(str::to_owned))
-    }
-
-    pub fn form(&self, button: &str) -> Option<FormSpec> {
-        let doc = self.doc();
-        for form in doc.select(&sel("form")) {
-            let has = form
-                .select(&sel("button"))
-                .any(|b| b.text().collect::<String>().trim() == button);
-            if !has {
-                continue;
-            }
-            let action = form.value().attr("action").unwrap_or("").to_owned();
-            let mut fields = Vec::new();
-            let mut ids = HashMap::new();
-            for input in form.select(&sel("input")) {
-                let (Some(name), value) = (input.value().attr("name"), input.value().attr("value"))
-                else {
-                    continue;
-                };
-                fields.push((name.to_owned(), value.unwrap_or("").to_owned()));
-                if let Some(id) = input.value().attr("id") {
-                    ids.insert(id.to_owned(), name.to_owned());
-                }
-            }
-            let labels = form
-                .select(&sel("label"))
-                .filter_map(|l| {
-                    let target = l.value().attr("for")?;
-                    Some((
-                        l.text().collect::<String>().trim().to_owned(),
-                        ids.get(target)?.clone(),
-                    ))
-                })
-                .collect();
-            return Some(FormSpec {
-                action,
-                fields,
-                labels,
-            });
-        }
-        None
-    }
-
-    pub fn header(&self, name: &str) -> Option<String> {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    }
+        .unwrap()
 }

@@ -26,7 +26,7 @@ async fn health_readiness_and_metrics_answer() {
             .status(),
         StatusCode::OK
     );
-    let _ = app.browser().get("/login").await;
+    let _ = app.browser().get("/login").await.unwrap();
     let metrics = app
         .api
         .get(format!("{}/metrics", app.admin_address))
@@ -203,6 +203,6 @@ async fn an_unreachable_database_gives_503_not_500() {
     problem(r, StatusCode::SERVICE_UNAVAILABLE, "database_unavailable").await;
     let r = app.api_login("someone@example.com", STRONG).await;
     problem(r, StatusCode::SERVICE_UNAVAILABLE, "service_unavailable").await;
-    let page = app.browser().log_in("someone@example.com", STRONG).await;
+    let page = log_in(&app.browser(), "someone@example.com", STRONG).await;
     assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
 }

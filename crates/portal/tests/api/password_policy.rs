@@ -91,8 +91,8 @@ async fn the_html_forms_show_the_reason_in_an_alert() {
     let app = spawn_app().await;
     app.account("form@example.com", STRONG).await;
     let b = app.browser();
-    b.log_in("form@example.com", STRONG).await;
-    let edit = b.get("/settings/security/password").await;
+    log_in(&b, "form@example.com", STRONG).await;
+    let edit = b.get("/settings/security/password").await.unwrap();
     let refused = b
         .submit(
             &edit,
@@ -103,7 +103,8 @@ async fn the_html_forms_show_the_reason_in_an_alert() {
                 ("Confirm new password", "iloveyou1234"),
             ],
         )
-        .await;
+        .await
+        .unwrap();
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         refused.alert().unwrap().contains("too common"),
@@ -120,7 +121,8 @@ async fn the_html_forms_show_the_reason_in_an_alert() {
                 ("Confirm new password", "something else entirely"),
             ],
         )
-        .await;
+        .await
+        .unwrap();
     assert!(mismatch.alert().unwrap().contains("do not match"));
 
     let r = app

@@ -15,15 +15,16 @@ async fn a_reset_ends_every_session_and_logs_nobody_in() {
     let bearer = app.bearer("sess@example.com", STRONG).await;
     let web = app.browser();
     assert!(
-        web.log_in("sess@example.com", STRONG)
+        log_in(&web, "sess@example.com", STRONG)
             .await
             .url
+            .as_str()
             .ends_with("/account")
     );
 
     // The reset happens in a browser that is logged in as well.
     let link = app.recovery_link_via_api("sess@example.com").await;
-    let page = web.get(&link).await;
+    let page = web.get(&link).await.unwrap();
     let done = web
         .submit(
             &page,
@@ -33,16 +34,17 @@ async fn a_reset_ends_every_session_and_logs_nobody_in() {
                 ("Confirm new password", STRONGER),
             ],
         )
-        .await;
+        .await
+        .unwrap();
     assert!(done.says("You can now log in using the new password you defined."));
 
     assert_eq!(
         app.get_account(&bearer).await.status(),
         StatusCode::UNAUTHORIZED
     );
-    let after = web.get("/account").await;
+    let after = web.get("/account").await.unwrap();
     assert!(
-        after.url.ends_with("/login"),
+        after.url.as_str().ends_with("/login"),
         "not logged in automatically: {}",
         after.url
     );
@@ -81,12 +83,12 @@ async fn a_change_ends_other_sessions_and_rotates_this_one() {
     app.account("rot@example.com", STRONG).await;
     let bearer = app.bearer("rot@example.com", STRONG).await;
     let other = app.browser();
-    other.log_in("rot@example.com", STRONG).await;
+    log_in(&other, "rot@example.com", STRONG).await;
     let me = app.browser();
-    me.log_in("rot@example.com", STRONG).await;
+    log_in(&me, "rot@example.com", STRONG).await;
     let before = session_cookie(&me, &app).await;
 
-    let edit = me.get("/settings/security/password").await;
+    let edit = me.get("/settings/security/password").await.unwrap();
     let done = me
         .submit(
             &edit,
@@ -97,12 +99,28 @@ async fn a_change_ends_other_sessions_and_rotates_this_one() {
                 ("Confirm new password", STRONGER),
             ],
         )
-        .await;
+        .await
+        .unwrap();
     assert!(done.says("You can now log in using the new password you defined."));
     let after = session_cookie(&me, &app).await;
     assert_ne!(before, after, "the session id rotates");
-    assert!(me.get("/account").await.url.ends_with("/account"));
-    assert!(other.get("/account").await.url.ends_with("/login"));
+    assert!(
+        me.get("/account")
+            .await
+            .unwrap()
+            .url
+            .as_str()
+            .ends_with("/account")
+    );
+    assert!(
+        other
+            .get("/account")
+            .await
+            .unwrap()
+            .url
+            .as_str()
+            .ends_with("/login")
+    );
     assert_eq!(
         app.get_account(&bearer).await.status(),
         StatusCode::UNAUTHORIZED
@@ -130,8 +148,8 @@ async fn a_change_needs_the_current_password_and_a_session() {
     let app = spawn_app().await;
     app.account("cur@example.com", STRONG).await;
     let b = app.browser();
-    b.log_in("cur@example.com", STRONG).await;
-    let edit = b.get("/settings/security/password").await;
+    log_in(&b, "cur@example.com", STRONG).await;
+    let edit = b.get("/settings/security/password").await.unwrap();
     let refused = b
         .submit(
             &edit,
@@ -142,7 +160,8 @@ async fn a_change_needs_the_current_password_and_a_session() {
                 ("Confirm new password", STRONGER),
             ],
         )
-        .await;
+        .await
+        .unwrap();
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(
         refused.alert().as_deref(),
@@ -153,8 +172,12 @@ async fn a_change_needs_the_current_password_and_a_session() {
         StatusCode::CREATED
     );
 
-    let anonymous = app.browser().get("/settings/security/password").await;
-    assert!(anonymous.url.ends_with("/login"));
+    let anonymous = app
+        .browser()
+        .get("/settings/security/password")
+        .await
+        .unwrap();
+    assert!(anonymous.url.as_str().ends_with("/login"));
     let r = app
         .api
         .put(app.url("/api/v1/account/password"))
@@ -196,10 +219,17 @@ async fn logging_out_ends_the_session() {
     let app = spawn_app().await;
     app.account("out@example.com", STRONG).await;
     let b = app.browser();
-    let account = b.log_in("out@example.com", STRONG).await;
-    let home = b.submit(&account, "Log out", &[]).await;
+    let account = log_in(&b, "out@example.com", STRONG).await;
+    let home = b.submit(&account, "Log out", &[]).await.unwrap();
     assert!(home.link("Continue with email").is_some());
-    assert!(b.get("/account").await.url.ends_with("/login"));
+    assert!(
+        b.get("/account")
+            .await
+            .unwrap()
+            .url
+            .as_str()
+            .ends_with("/login")
+    );
 }
 
 #[tokio::test]

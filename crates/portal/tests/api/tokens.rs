@@ -61,13 +61,13 @@ async fn an_expired_token_is_refused() {
     app.account("late@example.com", STRONG).await;
     let link = app.recovery_link_via_api("late@example.com").await;
     app.clock.advance(Duration::from_secs(29 * 60));
-    let page = app.browser().get(&link).await;
+    let page = app.browser().get(&link).await.unwrap();
     assert!(
         page.form("Validate").is_some(),
         "still valid after 29 minutes"
     );
     app.clock.advance(Duration::from_secs(2 * 60));
-    let page = app.browser().get(&link).await;
+    let page = app.browser().get(&link).await.unwrap();
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     assert!(page.says("invalid or has expired"));
     let r = app.complete_recovery(&token_of(&link), STRONGER).await;
@@ -157,10 +157,10 @@ async fn opening_the_link_does_not_use_the_token_and_moves_it_out_of_the_url() {
     }
     // The user opens it: the form is there, the address bar holds no token.
     let browser = app.browser();
-    let page = browser.get(&link).await;
-    assert!(page.url.ends_with("/recover"), "{}", page.url);
+    let page = browser.get(&link).await.unwrap();
+    assert!(page.url.as_str().ends_with("/recover"), "{}", page.url);
     assert!(page.form("Validate").is_some());
-    let page = browser.get("/recover").await;
+    let page = browser.get("/recover").await.unwrap();
     assert!(page.form("Validate").is_some(), "reloading still works");
     let done = browser
         .submit(
@@ -171,7 +171,8 @@ async fn opening_the_link_does_not_use_the_token_and_moves_it_out_of_the_url() {
                 ("Confirm new password", STRONGER),
             ],
         )
-        .await;
+        .await
+        .unwrap();
     assert!(done.says("You can now log in using the new password you defined."));
 }
 
