@@ -6,7 +6,10 @@ use std::time::Duration;
 use anyhow::Context as _;
 use reqwest::StatusCode;
 
-use crate::{ChaosTriggers, FaultRule, Message, MessagesSummary, NewFault, WaitError};
+use crate::{
+    ChaosTriggers, FaultRule, Message, MessagesSummary, NewFault, SmtpSession, SmtpSessions,
+    WaitError,
+};
 
 /// Talks to a sink's HTTP API.
 #[derive(Debug, Clone)]
@@ -122,6 +125,22 @@ impl SinkClient {
     /// `PUT /api/v1/chaos` (Mailpit's API): sets the triggers, resets omitted ones.
     pub async fn set_chaos(&self, triggers: &ChaosTriggers) -> Result<ChaosTriggers, WaitError> {
         let resp = self.http.put(self.url("/api/v1/chaos")).json(triggers);
+        Ok(json(self.send(resp).await?).await?)
+    }
+
+    /// `GET /api/v1/sessions`: the latest SMTP sessions, newest first.
+    pub async fn sessions(&self, start: usize, limit: usize) -> Result<SmtpSessions, WaitError> {
+        let resp = self
+            .http
+            .get(self.url("/api/v1/sessions"))
+            .query(&[("start", start), ("limit", limit)]);
+        Ok(json(self.send(resp).await?).await?)
+    }
+    /// `GET /api/v1/message/{id}/session`: the SMTP session that delivered a message.
+    pub async fn message_session(&self, id: &str) -> Result<SmtpSession, WaitError> {
+        let resp = self
+            .http
+            .get(self.url(&format!("/api/v1/message/{id}/session")));
         Ok(json(self.send(resp).await?).await?)
     }
 

@@ -23,8 +23,11 @@ use tokio_util::sync::CancellationToken;
 
 use crate::faults::Faults;
 use crate::host::AllowedHosts;
-use crate::model::{Address, ChaosTriggers, FaultRule, Message, NewFault};
+use crate::model::{
+    Address, ChaosTriggers, FaultRule, Message, NewFault, SmtpSession, SmtpSessions,
+};
 use crate::query::Query;
+use crate::sessions::Sessions;
 use crate::store::{Entry, Event, Page, Store};
 
 /// Mailpit's default page size.
@@ -51,6 +54,7 @@ pub(crate) struct AppState {
     pub cancel: CancellationToken,
     pub hosts: Arc<AllowedHosts>,
     pub faults: Arc<Faults>,
+    pub sessions: Arc<Sessions>,
 }
 
 /// Errors of the HTTP API; bodies are short plain text, internals are only logged.
@@ -110,6 +114,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/v1/messages", get(list).delete(delete_messages))
         .route("/api/v1/message/{id}", get(message))
         .route("/api/v1/message/{id}/raw", get(raw))
+        .route("/api/v1/message/{id}/session", get(message_session))
+        .route("/api/v1/sessions", get(sessions))
         .route("/api/v1/message/{id}/headers", get(headers))
         .route("/api/v1/message/{id}/part/{part}", get(part))
         .route("/api/v1/search", get(search).delete(delete_search))
@@ -479,6 +485,34 @@ async fn events(
         })
         .take_until(s.cancel.clone().cancelled_owned());
     Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// The last SMTP sessions, newest first.
+async fn sessions(
+    State(s): State<AppState>,
+    QueryParams(p): QueryParams<SearchParams>,
+) -> Json<SmtpSessions> {
+    let (total, page) = s
+        .sessions
+        .page(p.start.unwrap_or(0), p.limit.unwrap_or(DEFAULT_LIMIT));
+    Json(SmtpSessions {
+        total: total as u64,
+        sessions: page.iter().map(|s| s.to_api()).collect(),
+    })
+}
+
+/// The session that delivered a message ("why did it arrive like this").
+async fn message_session(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<SmtpSession>> {
+    let e = entry(&s, &id)?;
+    let session = e
+        .session
+        .as_deref()
+        .and_then(|id| s.sessions.get(id))
+        .ok_or(ApiError::NotFound("session (only the last 1,000 are kept)"))?;
+    Ok(Json(session.to_api()))
 }
 
 /// The fault APIs, or 403 when the sink runs with `--no-faults`.

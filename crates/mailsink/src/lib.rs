@@ -25,6 +25,7 @@ mod http;
 pub mod model;
 mod parse;
 pub mod query;
+mod sessions;
 mod smtp;
 mod store;
 
@@ -40,7 +41,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use model::{
     Address, Attachment, ChaosTrigger, ChaosTriggers, Envelope, FaultAction, FaultRule, FaultStage,
-    Message, MessageSummary, MessagesSummary, NewFault,
+    Message, MessageSummary, MessagesSummary, NewFault, SmtpSession, SmtpSessions,
 };
 pub use query::{Query, QueryError};
 
@@ -164,6 +165,7 @@ impl MailSink {
         let http_addr = http_listener.local_addr()?;
         let cancel = CancellationToken::new();
         let faults = Arc::new(faults::Faults::new(config.faults));
+        let sessions = Arc::new(sessions::Sessions::new());
 
         let smtp_task = tokio::spawn(smtp::serve(
             smtp_listener,
@@ -173,6 +175,7 @@ impl MailSink {
                 max_recipients: config.max_recipients.max(1),
                 tls,
                 faults: faults.clone(),
+                sessions: sessions.clone(),
             }),
             cancel.clone(),
         ));
@@ -181,6 +184,7 @@ impl MailSink {
             cancel: cancel.clone(),
             hosts: Arc::new(hosts.on_port(http_addr.port())),
             faults,
+            sessions,
         });
         let http_cancel = cancel.clone();
         let http_task = tokio::spawn(async move {

@@ -310,3 +310,43 @@ impl Default for ChaosTriggers {
         }
     }
 }
+
+/// One SMTP session (`GET /api/v1/sessions`, `GET /api/v1/message/{ID}/session`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmtpSession {
+    #[serde(rename = "ID")]
+    pub id: String,
+    /// The client's address and port.
+    #[serde(rename = "Peer")]
+    pub peer: String,
+    /// RFC 3339.
+    #[serde(rename = "Started")]
+    pub started: String,
+    /// RFC 3339; `None` while the session runs.
+    #[serde(rename = "Ended")]
+    pub ended: Option<String>,
+    /// The name the client gave in HELO/EHLO.
+    #[serde(rename = "Helo")]
+    pub helo: String,
+    /// `C: ` (client) and `S: ` (server) lines, without DATA bodies, AUTH secrets as `***`.
+    #[serde(rename = "Transcript")]
+    pub transcript: Vec<String>,
+    /// What was stored, the last refusal, and how the session ended (`in progress`
+    /// while it runs).
+    #[serde(rename = "Outcome")]
+    pub outcome: String,
+    /// The fault rule (or `chaos:Sender`, ...) last applied, if any.
+    #[serde(rename = "Fault")]
+    pub fault: Option<String>,
+    /// The messages it stored.
+    #[serde(rename = "MessageIDs")]
+    pub message_ids: Vec<String>,
+}
+
+/// A page of sessions, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmtpSessions {
+    /// Sessions kept (the last 1,000).
+    pub total: u64,
+    pub sessions: Vec<SmtpSession>,
+}

@@ -582,7 +582,7 @@ mod tests {
                         .await
                         .unwrap();
                     let envelope = Envelope { from: "a@b".into(), to: vec!["c@d".into()] };
-                    let entry = store.insert(envelope, raw.clone().into()).await.unwrap();
+                    let entry = store.insert(envelope, raw.clone().into(), None).await.unwrap();
                     prop_assert!(entry.summary.snippet.chars().count() <= SNIPPET_CHARS);
                     let message = store.message(&entry).await.unwrap();
                     let unique: HashSet<&String> = message.links.iter().collect();

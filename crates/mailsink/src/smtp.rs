@@ -31,6 +31,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::faults::{Applied, Chaos, Effect, Faults};
 use crate::model::{Envelope, FaultStage};
+use crate::sessions::{Session, Sessions, redact};
 use crate::store::Store;
 
 /// Longest command line accepted (RFC 5321 says 512; AUTH lines can be longer).
@@ -56,6 +57,8 @@ pub(crate) struct SmtpContext {
     pub tls: Option<TlsAcceptor>,
     /// Fault rules and chaos triggers, applied at their stage.
     pub faults: Arc<Faults>,
+    /// Where each session is recorded.
+    pub sessions: Arc<Sessions>,
 }
 
 /// mailin calls this for each step; every decision that matters is taken by [`Conn`],
@@ -82,10 +85,12 @@ pub(crate) async fn serve(listener: TcpListener, ctx: Arc<SmtpContext>, cancel: 
                 let builder = builder.clone();
                 tokio::spawn(async move {
                     let Ok(_permit) = permit else {
+                        const BUSY: &[u8] = b"421 4.7.0 Too many connections, try again later\r\n";
+                        let record = ctx.sessions.start(peer);
+                        record.server(BUSY);
+                        record.end("too many connections");
                         let mut stream = stream;
-                        let _ = stream
-                            .write_all(b"421 4.7.0 Too many connections, try again later\r\n")
-                            .await;
+                        let _ = stream.write_all(BUSY).await;
                         return;
                     };
                     let _ = stream.set_nodelay(true);
@@ -171,22 +176,29 @@ impl Transaction {
     }
 }
 
-/// What lasts for the whole connection, across STARTTLS: faults applied so far.
-#[derive(Default)]
+/// What lasts for the whole connection, across STARTTLS: its record and the faults
+/// applied so far.
 struct SessionState {
+    record: Arc<Session>,
     /// Every reply from now on waits this long (a `delay` fault).
     delay: Option<Duration>,
     /// Delay rules already applied (each applies once per session).
     delays: Vec<String>,
-    /// The last rule or trigger applied.
-    fault: Option<String>,
 }
 
 impl SessionState {
+    fn new(record: Arc<Session>) -> Self {
+        Self {
+            record,
+            delay: None,
+            delays: Vec::new(),
+        }
+    }
+
     /// Records an applied fault; `Some` is the step that replaces the normal reply (a
     /// delay only starts holding replies).
     fn apply(&mut self, applied: Applied) -> Option<Step> {
-        self.fault = Some(applied.id.clone());
+        self.record.fault(&applied.id);
         match applied.effect {
             Effect::Delay(d) => {
                 self.delay = Some(d);
@@ -195,7 +207,9 @@ impl SessionState {
             }
             Effect::Disconnect => Some(Step::Disconnect),
             // A 421 means "closing the channel": the connection goes, as it would.
-            Effect::Reply { code: 421, text } => Some(Step::Close(reply(421, &text))),
+            Effect::Reply { code: 421, text } => {
+                Some(Step::Close(reply(421, &text), "closed with 421 by a fault"))
+            }
             Effect::Reply { code, text } => Some(Step::Reply(reply(code, &text))),
         }
     }
@@ -221,7 +235,8 @@ enum Step {
     Reply(Vec<u8>),
     StartData(Vec<u8>),
     StartTls(Vec<u8>),
-    Close(Vec<u8>),
+    /// Reply, then close (why, for the session record).
+    Close(Vec<u8>, &'static str),
     /// Close without a reply (a `disconnect` fault).
     Disconnect,
 }
@@ -337,8 +352,9 @@ impl<'a> Conn<'a> {
                 let r = self.process(line);
                 if r.code == 250 {
                     self.txn = Transaction::default();
+                    let domain = text.split_whitespace().nth(1).unwrap_or("");
+                    self.state.record.helo(domain);
                     if verb == "EHLO" {
-                        let domain = text.split_whitespace().nth(1).unwrap_or("");
                         return Step::Reply(self.ehlo_reply(domain));
                     }
                 }
@@ -442,7 +458,7 @@ impl<'a> Conn<'a> {
             _ => {
                 let r = self.process(line);
                 if r.action == Action::Close {
-                    Step::Close(response_bytes(&r))
+                    Step::Close(response_bytes(&r), "client quit")
                 } else {
                     Step::Reply(response_bytes(&r))
                 }
@@ -590,15 +606,33 @@ struct Serve<'a> {
     cancel: &'a CancellationToken,
 }
 
-/// Serves one connection: the CONNECT faults, the SMTP session, and its restart under
-/// TLS after STARTTLS.
+/// Serves one connection, recorded as a session from start to end.
 async fn session<S: AsyncRead + AsyncWrite + Unpin>(
-    mut stream: S,
+    stream: S,
     peer: SocketAddr,
     serve: &Serve<'_>,
 ) -> io::Result<()> {
+    let record = serve.ctx.sessions.start(peer);
+    let mut state = SessionState::new(record.clone());
+    let ended = serve_connection(stream, peer, serve, &mut state).await;
+    match &ended {
+        Ok(how) => record.end(how),
+        Err(e) => record.end(&format!("connection error: {e}")),
+    }
+    ended.map(drop)
+}
+
+/// How a session ended, in the words of its record.
+type Ending = &'static str;
+
+/// The CONNECT faults, the SMTP session, and its restart under TLS after STARTTLS.
+async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: S,
+    peer: SocketAddr,
+    serve: &Serve<'_>,
+    state: &mut SessionState,
+) -> io::Result<Ending> {
     let ctx = serve.ctx;
-    let mut state = SessionState::default();
     if let Some(applied) = ctx
         .faults
         .check(FaultStage::Connect, &Envelope::default(), &[])
@@ -607,34 +641,65 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
             // A delay holds the greeting too.
             None => {}
             // A refusal in place of the greeting, and the connection closes.
-            Some(Step::Reply(bytes) | Step::Close(bytes)) => {
+            Some(Step::Reply(bytes) | Step::Close(bytes, _)) => {
                 state.pause(serve.cancel).await;
+                state.record.server(&bytes);
                 stream.write_all(&bytes).await?;
                 stream.flush().await?;
-                return Ok(());
+                state.record.end("refused by a fault at CONNECT");
+                return Ok("refused by a fault at CONNECT");
             }
-            Some(_) => return Ok(()),
+            Some(_) => {
+                state.record.end("dropped by a fault at CONNECT");
+                return Ok("dropped by a fault at CONNECT");
+            }
         }
     }
     let greeting = response_bytes(&serve.builder.build(peer.ip(), SequenceOnly).greeting());
     let offer_tls = ctx.tls.is_some();
-    let Some(plain) = run(stream, peer, serve, offer_tls, greeting, &mut state).await? else {
-        return Ok(());
+    let plain = match run(stream, peer, serve, offer_tls, greeting, state).await? {
+        End::StartTls(plain) => plain,
+        End::Over(how) => return Ok(how),
     };
     let Some(acceptor) = &ctx.tls else {
-        return Ok(());
+        return Ok("STARTTLS without TLS");
     };
-    let tls = tokio::time::timeout(IDLE_TIMEOUT, acceptor.accept(plain))
-        .await
-        .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))??;
+    state.record.client("[TLS handshake]");
+    let tls = match tokio::time::timeout(IDLE_TIMEOUT, acceptor.accept(plain)).await {
+        Ok(Ok(tls)) => tls,
+        Ok(Err(_)) => return Ok("TLS handshake failed"),
+        Err(_) => return Ok("TLS handshake timed out"),
+    };
     // RFC 3207: after the handshake the session starts over (the client says EHLO
     // again) and STARTTLS is no longer offered.
-    run(tls, peer, serve, false, Vec::new(), &mut state).await?;
-    Ok(())
+    match run(tls, peer, serve, false, Vec::new(), state).await? {
+        End::Over(how) => Ok(how),
+        End::StartTls(_) => Ok("STARTTLS twice"),
+    }
 }
 
-/// Serves one SMTP session over `stream`. Returns the stream when the client asked for
-/// STARTTLS (its reply already sent), `None` when the session is over.
+/// How [`run`] returns.
+enum End<S> {
+    /// The client asked for STARTTLS (its 220 already sent): the stream to secure.
+    StartTls(S),
+    /// The session is over.
+    Over(Ending),
+}
+
+/// Records the end of the session while the connection is still open, so a client
+/// that sees it close finds the session ended.
+fn over<S>(record: &Session, how: Ending) -> End<S> {
+    record.end(how);
+    End::Over(how)
+}
+
+/// Queues `bytes` (one or more replies) to be sent, and records them.
+fn say(out: &mut Vec<u8>, record: &Session, bytes: &[u8]) {
+    record.server(bytes);
+    out.extend_from_slice(bytes);
+}
+
+/// Serves one SMTP session over `stream`.
 async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     stream: S,
     peer: SocketAddr,
@@ -642,14 +707,19 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     offer_tls: bool,
     greeting: Vec<u8>,
     state: &mut SessionState,
-) -> io::Result<Option<S>> {
+) -> io::Result<End<S>> {
     let (ctx, cancel) = (serve.ctx, serve.cancel);
+    let record = state.record.clone();
     // One buffered stream for both directions (tokio's BufReader passes writes
     // through), so no split and the stream can be handed back for STARTTLS.
     let mut io = BufReader::with_capacity(64 * 1024, stream);
     let ip: IpAddr = peer.ip();
+    // Replies are gathered and written when the client has nothing more pending, so a
+    // pipelining client gets one write per batch.
+    let mut out: Vec<u8> = Vec::new();
     if !greeting.is_empty() {
         state.pause(cancel).await;
+        say(&mut out, &record, &greeting);
     }
     let mut conn = Conn {
         session: serve.builder.build(ip, SequenceOnly),
@@ -660,9 +730,6 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
         offer_tls,
         state,
     };
-    // Replies are gathered and written when the client has nothing more pending, so a
-    // pipelining client gets one write per batch.
-    let mut out: Vec<u8> = greeting;
     let mut line = Vec::with_capacity(1024);
     // Reused for every message of the session; each stored message gets an exact-size
     // copy, so no stored message carries spare capacity.
@@ -676,19 +743,23 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
         line.clear();
         let read = tokio::select! {
             () = cancel.cancelled() => {
+                say(&mut out, &record, b"421 4.3.2 Shutting down\r\n");
                 let _ = io.write_all(&out).await;
-                let _ = io.write_all(b"421 4.3.2 Shutting down\r\n").await;
                 let _ = io.flush().await;
-                return Ok(None);
+                return Ok(over(&record, "the sink shut down"));
             }
             read = tokio::time::timeout(IDLE_TIMEOUT, read_line(&mut io, &mut line, MAX_COMMAND_LINE)) => read,
         };
         let read = match read {
             Err(_) => {
-                out.extend_from_slice(b"421 4.4.2 Idle timeout, closing connection\r\n");
+                say(
+                    &mut out,
+                    &record,
+                    b"421 4.4.2 Idle timeout, closing connection\r\n",
+                );
                 io.write_all(&out).await?;
                 io.flush().await?;
-                return Ok(None);
+                return Ok(over(&record, "idle timeout"));
             }
             Ok(read) => read?,
         };
@@ -696,11 +767,12 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
             LineRead::Eof => {
                 let _ = io.write_all(&out).await;
                 let _ = io.flush().await;
-                return Ok(None);
+                return Ok(over(&record, "client closed the connection"));
             }
             LineRead::TooLong => {
+                record.client("[line too long, dropped]");
                 conn.state.pause(cancel).await;
-                out.extend_from_slice(&reply(500, "5.5.2 Line too long"));
+                say(&mut out, &record, &reply(500, "5.5.2 Line too long"));
                 conn.errors += 1;
             }
             LineRead::Line => {
@@ -709,6 +781,7 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
                     line.pop();
                     line.extend_from_slice(b"\r\n");
                 }
+                record.client(&redact(&line, conn.auth.is_some()));
                 let step = conn.command(&line);
                 if !matches!(step, Step::Disconnect) {
                     conn.state.pause(cancel).await;
@@ -720,35 +793,40 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
                         } else {
                             conn.errors = 0;
                         }
-                        out.extend_from_slice(&bytes);
+                        say(&mut out, &record, &bytes);
                     }
-                    Step::Close(bytes) => {
-                        out.extend_from_slice(&bytes);
+                    Step::Close(bytes, how) => {
+                        say(&mut out, &record, &bytes);
                         io.write_all(&out).await?;
                         io.flush().await?;
-                        return Ok(None);
+                        return Ok(over(&record, how));
                     }
                     Step::Disconnect => {
                         // What was answered before still goes out; this command
                         // gets nothing.
                         let _ = io.write_all(&out).await;
                         let _ = io.flush().await;
-                        return Ok(None);
+                        return Ok(over(&record, "dropped by a fault"));
                     }
                     Step::StartTls(bytes) => {
-                        out.extend_from_slice(&bytes);
+                        say(&mut out, &record, &bytes);
                         io.write_all(&out).await?;
                         io.flush().await?;
                         // Anything pipelined after STARTTLS is dropped: it was sent in
                         // clear and must not be trusted as part of the TLS session.
-                        return Ok(Some(io.into_inner()));
+                        return Ok(End::StartTls(io.into_inner()));
                     }
                     Step::StartData(bytes) => {
-                        out.extend_from_slice(&bytes);
+                        say(&mut out, &record, &bytes);
                         io.write_all(&out).await?;
                         io.flush().await?;
                         out.clear();
                         let complete = read_body(&mut io, &mut body, ctx.max_message_bytes).await?;
+                        record.client(&if complete {
+                            format!("[message, {} bytes]", body.len())
+                        } else {
+                            "[message over the size limit, dropped]".to_owned()
+                        });
                         // Back to mailin's "after HELO" state; its answer is replaced by ours.
                         let _ = conn.session.process(b".\r\n");
                         let fault = if complete {
@@ -759,14 +837,14 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
                         let txn = std::mem::take(&mut conn.txn);
                         let answer = match fault {
                             Some(Step::Reply(bytes)) => bytes,
-                            Some(Step::Close(bytes)) => {
+                            Some(Step::Close(bytes, how)) => {
                                 conn.state.pause(cancel).await;
-                                out.extend_from_slice(&bytes);
+                                say(&mut out, &record, &bytes);
                                 io.write_all(&out).await?;
                                 io.flush().await?;
-                                return Ok(None);
+                                return Ok(over(&record, how));
                             }
-                            Some(_) => return Ok(None),
+                            Some(_) => return Ok(over(&record, "dropped by a fault at END")),
                             None if !complete => {
                                 reply(552, "5.3.4 Message size exceeds fixed limit")
                             }
@@ -780,8 +858,13 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
                                     // Do not keep a huge buffer alive on an idle connection.
                                     body = Vec::new();
                                 }
-                                match ctx.store.insert(envelope, raw).await {
+                                match ctx
+                                    .store
+                                    .insert(envelope, raw, Some(record.id().clone()))
+                                    .await
+                                {
                                     Ok(entry) => {
+                                        record.stored(&entry.id);
                                         format!("250 2.0.0 Ok: queued as {}\r\n", entry.id)
                                             .into_bytes()
                                     }
@@ -793,16 +876,20 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
                             }
                         };
                         conn.state.pause(cancel).await;
-                        out.extend_from_slice(&answer);
+                        say(&mut out, &record, &answer);
                     }
                 }
             }
         }
         if conn.errors >= MAX_ERRORS {
-            out.extend_from_slice(&reply(421, "4.7.0 Too many errors, closing connection"));
+            say(
+                &mut out,
+                &record,
+                &reply(421, "4.7.0 Too many errors, closing connection"),
+            );
             io.write_all(&out).await?;
             io.flush().await?;
-            return Ok(None);
+            return Ok(over(&record, "too many errors"));
         }
     }
 }
@@ -1089,6 +1176,7 @@ mod tests {
                     tls_acceptor(&fixtures.join("cert.pem"), &fixtures.join("key.pem")).unwrap()
                 }),
                 faults: Arc::new(faults),
+                sessions: Arc::new(Sessions::new()),
             };
             let builder = SessionBuilder::new(HOSTNAME);
             let peer = SocketAddr::from(([127, 0, 0, 1], 2525));

@@ -48,6 +48,8 @@ pub(crate) struct Entry {
     pub summary: Summary,
     /// The raw message when kept in memory; `None` when it lives in SQLite.
     raw: Option<Bytes>,
+    /// The SMTP session that delivered it (sessions are not kept across restarts).
+    pub session: Option<Arc<str>>,
 }
 
 impl Entry {
@@ -223,6 +225,7 @@ impl Store {
                     read: AtomicBool::new(read),
                     summary,
                     raw: None,
+                    session: None,
                 });
                 index.total_bytes += entry.size;
                 index.by_id.insert(entry.id.clone(), entry.clone());
@@ -253,7 +256,12 @@ impl Store {
     // The sink has no clock to inject: a message is stamped with the wall clock when it
     // arrives, as Mailpit does.
     #[allow(clippy::disallowed_methods)]
-    pub async fn insert(&self, envelope: Envelope, raw: Bytes) -> anyhow::Result<Arc<Entry>> {
+    pub async fn insert(
+        &self,
+        envelope: Envelope,
+        raw: Bytes,
+        session: Option<Arc<str>>,
+    ) -> anyhow::Result<Arc<Entry>> {
         let summary = parse::summarize(&raw, &envelope);
         let id = new_id();
         let created = OffsetDateTime::now_utc();
@@ -285,6 +293,7 @@ impl Store {
                 read: AtomicBool::new(false),
                 summary,
                 raw: if self.db.is_some() { None } else { Some(raw) },
+                session,
             });
             index.total_bytes += size;
             index.by_id.insert(entry.id.clone(), entry.clone());

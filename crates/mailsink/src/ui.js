@@ -131,7 +131,17 @@ async function showTab(name) {
   if (!selected || loadedTabs[name]) return;
   loadedTabs[name] = true;
   try {
-    if (name === "raw") {
+    if (name === "session") {
+      const r = await fetch(`/api/v1/message/${selected}/session`);
+      if (r.ok) {
+        const s = await r.json();
+        $("session-outcome").textContent = `Session ${s.ID} from ${s.Peer} (HELO ${s.Helo || "–"}): ${s.Outcome}`;
+        $("session-transcript").textContent = transcriptText(s);
+      } else {
+        $("session-outcome").textContent = await r.text();
+        $("session-transcript").textContent = "";
+      }
+    } else if (name === "raw") {
       $("raw").textContent = await (await api(`/api/v1/message/${selected}/raw`)).text();
     } else if (name === "headers") {
       const h = await (await api(`/api/v1/message/${selected}/headers`)).json();
@@ -188,7 +198,7 @@ function connect() {
 }
 
 // Views: messages, and the fault rules (each re-read when shown).
-const pages = { faults: $("faults-view") };
+const pages = { sessions: $("sessions-view"), faults: $("faults-view") };
 function showView(name) {
   for (const b of document.querySelectorAll("#views button")) b.setAttribute("aria-pressed", String(b.dataset.view === name));
   document.querySelector("main").hidden = name !== "messages";
@@ -196,6 +206,36 @@ function showView(name) {
   for (const id of ["search-form", "status", "delete-all"]) $(id).hidden = name !== "messages";
   history.replaceState(null, "", name === "messages" ? location.pathname : `?view=${name}`);
   if (name === "faults") loadFaults();
+  if (name === "sessions") loadSessions();
+}
+
+// SMTP sessions: the list, and one transcript.
+function transcriptText(s) {
+  return s.Transcript.join("\n") || "(nothing was said)";
+}
+async function loadSessions() {
+  let data;
+  try {
+    data = await (await api("/api/v1/sessions?limit=200")).json();
+  } catch (e) {
+    $("transcript").textContent = `Error: ${e.message}`;
+    return;
+  }
+  const body = $("sessions").tBodies[0];
+  body.replaceChildren();
+  for (const s of data.sessions) {
+    const tr = el("tr", { tabIndex: 0, className: "clickable" },
+      ...[s.ID, when(s.Started), s.Peer, s.Helo, s.Outcome, s.Fault || "", s.MessageIDs.length].map((v) => el("td", { textContent: String(v) })));
+    const show = () => {
+      $("transcript-title").hidden = false;
+      $("transcript-title").textContent = `Session ${s.ID} from ${s.Peer}: ${s.Outcome}`;
+      $("transcript").textContent = transcriptText(s);
+    };
+    tr.addEventListener("click", show);
+    tr.addEventListener("keydown", (ev) => { if (ev.key === "Enter") show(); });
+    body.append(tr);
+  }
+  if (!body.children.length) body.append(el("tr", {}, el("td", { colSpan: 7, className: "empty", textContent: "No sessions yet." })));
 }
 for (const b of document.querySelectorAll("#views button")) b.addEventListener("click", () => showView(b.dataset.view));
 

@@ -64,6 +64,8 @@ async fn another_host_is_refused_everywhere_and_deletes_nothing() {
         (Method::POST, "/api/v1/faults".to_owned()),
         (Method::DELETE, "/api/v1/faults".to_owned()),
         (Method::DELETE, "/api/v1/faults/1".to_owned()),
+        (Method::GET, "/api/v1/sessions".to_owned()),
+        (Method::GET, format!("/api/v1/message/{id}/session")),
     ];
     for host in [
         "evil.example".to_owned(),

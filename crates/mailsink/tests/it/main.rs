@@ -9,4 +9,5 @@ mod helpers;
 mod hosts;
 mod persistence;
 mod robustness;
+mod sessions;
 mod smtp;

@@ -205,6 +205,7 @@ fn any_request_parameters_get_an_answer() {
             let mut requests = vec![
                 format!("/api/v1/messages?start={start}&limit={limit}"),
                 format!("/api/v1/search?query={query}&start={start}&limit={limit}"),
+                format!("/api/v1/sessions?start={start}&limit={limit}"),
                 // An empty query matches a stored message: answers at once.
                 format!("/api/v1/wait?timeout={timeout}"),
                 format!("/api/v1/wait?query={query}&timeout=0"),
@@ -216,6 +217,7 @@ fn any_request_parameters_get_an_answer() {
                     format!("/api/v1/message/{id}"),
                     format!("/api/v1/message/{id}/headers"),
                     format!("/api/v1/message/{id}/raw"),
+                    format!("/api/v1/message/{id}/session"),
                     format!("/api/v1/message/{id}/part/{part}"),
                     format!("/view/{id}.html"),
                     format!("/view/{id}.txt"),
