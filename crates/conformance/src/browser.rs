@@ -138,9 +138,9 @@ impl Browser {
     }
 
     /// Ends the browser session (closes Chromium's window).
-    pub async fn close(self) {
+    pub async fn close(&mut self) {
         if let Self::Web(b) = self {
-            let _ = b.client.close().await;
+            let _ = b.client.clone().close().await;
         }
     }
 

@@ -2,7 +2,8 @@
 //! word, then the security and failure rules) run against the portal.
 //!
 //! - [`world`]: the cucumber World, a small browser plus a mailbox, one account per
-//!   scenario; [`steps`]: one-line step definitions grouped by concept.
+//!   scenario; [`steps`]: one-line step definitions grouped by concept, each file
+//!   mirrored by the World's module of the same name.
 //! - [`browser`]: the same gestures over HTTP ([`htmlform`] reads the pages) or in
 //!   Chromium through WebDriver ([`chromedriver`] starts the driver).
 //! - [`stack`]: the in-process target (portal + sink + [`relay`] + manual clock);

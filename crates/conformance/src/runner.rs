@@ -19,7 +19,7 @@ use futures::future::LocalBoxFuture;
 use crate::chromedriver::ChromeDriver;
 use crate::cli::Options;
 use crate::stack::{Stack, StackKind};
-use crate::world::{PortalWorld, Suite};
+use crate::world::{PortalWorld, Suite, Target};
 
 /// Scenarios with this tag need control over the portal (clock, mail server, limits).
 pub const IN_PROCESS_TAG: &str = "in-process";
@@ -96,8 +96,14 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         None
     };
     let suite = Arc::new(Suite::new(
-        external.clone(),
-        shared.clone(),
+        match (&external, &shared) {
+            (Some((base_url, sink_url)), _) => Target::External {
+                base_url: base_url.clone(),
+                sink_url: sink_url.clone(),
+            },
+            (None, Some(stack)) => Target::Shared(stack.clone()),
+            (None, None) => anyhow::bail!("no target was started"),
+        },
         driver.as_ref().map(|d| d.url().to_owned()),
         out_dir.clone(),
     ));
@@ -180,12 +186,9 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         .concurrency
         .unwrap_or(if options.browser { 2 } else { 16 });
 
-    let before_suite = suite.clone();
-    let writer = PortalWorld::cucumber()
+    let run = PortalWorld::cucumber()
         .max_concurrent_scenarios(concurrency)
-        .before(move |feat, rule, sc, world| {
-            before_scenario(before_suite.clone(), feat, rule, sc, world)
-        })
+        .before(before_scenario)
         .after(after_scenario)
         .with_writer(
             writer::Basic::raw(std::io::stdout(), writer::Coloring::Auto, 0)
@@ -201,8 +204,8 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         )
         .fail_on_skipped()
         .with_cli(cli::Opts::<_, _, _, cli::Empty>::default())
-        .filter_run(features, filter)
-        .await;
+        .filter_run(features, filter);
+    let writer = suite.clone().scope(run).await;
 
     if let Some(d) = driver {
         d.stop().await;
@@ -270,16 +273,17 @@ fn has_tag(
         .any(|t| t == tag)
 }
 
+/// Gives a scenario that needs control over the portal a stack of its own.
 fn before_scenario<'a>(
-    suite: Arc<Suite>,
     feat: &'a gherkin::Feature,
     rule: Option<&'a gherkin::Rule>,
     sc: &'a gherkin::Scenario,
     world: &'a mut PortalWorld,
 ) -> LocalBoxFuture<'a, ()> {
     async move {
-        let control = has_tag(feat, rule, sc, IN_PROCESS_TAG);
-        if let Err(e) = world.attach(suite, control, &sc.name).await {
+        if has_tag(feat, rule, sc, IN_PROCESS_TAG)
+            && let Err(e) = world.use_private_stack().await
+        {
             panic!("setting up the scenario failed: {e:#}");
         }
     }
@@ -296,14 +300,15 @@ fn after_scenario<'a>(
     async move {
         let Some(world) = world else { return };
         if matches!(finished, ScenarioFinished::StepFailed(..))
-            && let (Some(png), Some(dir)) = (world.screenshot().await, world.out_dir())
+            && let Some(png) = world.screenshot().await
         {
-            {
-                let path = dir.join(screenshot_name(&feat.name, &sc.name, sc.position.line));
-                match std::fs::write(&path, png) {
-                    Ok(()) => println!("  screenshot of the failed page: {}", path.display()),
-                    Err(e) => eprintln!("  could not save {}: {e}", path.display()),
-                }
+            let path =
+                world
+                    .out_dir()
+                    .join(screenshot_name(&feat.name, &sc.name, sc.position.line));
+            match std::fs::write(&path, png) {
+                Ok(()) => println!("  screenshot of the failed page: {}", path.display()),
+                Err(e) => eprintln!("  could not save {}: {e}", path.display()),
             }
         }
         world.detach().await;

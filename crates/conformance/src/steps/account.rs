@@ -2,7 +2,7 @@
 
 use cucumber::{given, then, when};
 
-use crate::world::{PortalWorld, StepFailure};
+use crate::world::{Device, PortalWorld, StepFailure, UnconfirmedPassword};
 
 type Outcome = Result<(), StepFailure>;
 
@@ -24,7 +24,7 @@ async fn other_device(w: &mut PortalWorld) -> Outcome {
 
 #[then("I can log in using the new password I defined")]
 async fn can_log_in_new(w: &mut PortalWorld) -> Outcome {
-    step!(w, w.can_log_in_with_new_password().await)
+    step!(w, w.can_log_in_with_current_password().await)
 }
 
 #[then("I can no longer log in using my old password")]
@@ -34,7 +34,7 @@ async fn cannot_log_in_old(w: &mut PortalWorld) -> Outcome {
 
 #[then("I can still log in using my password")]
 async fn can_still_log_in(w: &mut PortalWorld) -> Outcome {
-    step!(w, w.can_still_log_in().await)
+    step!(w, w.can_log_in_with_current_password().await)
 }
 
 #[then("I can no longer log in using the password I tried to set")]
@@ -44,7 +44,7 @@ async fn cannot_log_in_rejected(w: &mut PortalWorld) -> Outcome {
 
 #[then("I am not logged in")]
 async fn not_logged_in(w: &mut PortalWorld) -> Outcome {
-    step!(w, w.assert_logged_out(false).await)
+    step!(w, w.assert_logged_out(Device::This).await)
 }
 
 #[then("I am still logged in")]
@@ -54,7 +54,7 @@ async fn still_logged_in(w: &mut PortalWorld) -> Outcome {
 
 #[then("the other device is logged out")]
 async fn other_device_logged_out(w: &mut PortalWorld) -> Outcome {
-    step!(w, w.assert_logged_out(true).await)
+    step!(w, w.assert_logged_out(Device::Other).await)
 }
 
 #[given(expr = "I have an account on the portal with an address starting with {string}")]
@@ -74,7 +74,7 @@ async fn log_in_at_once(w: &mut PortalWorld) -> Outcome {
 
 #[then("I can log in using my password")]
 async fn can_log_in(w: &mut PortalWorld) -> Outcome {
-    step!(w, w.can_still_log_in().await)
+    step!(w, w.can_log_in_with_current_password().await)
 }
 
 #[when("I sign up again with the email linked to my account")]
@@ -106,12 +106,15 @@ async fn signed_up_unconfirmed(w: &mut PortalWorld) -> Outcome {
 
 #[when("I try to log in with that address and the password I chose")]
 async fn log_in_unconfirmed_right(w: &mut PortalWorld) -> Outcome {
-    step!(w, w.log_in_to_unconfirmed(true).await)
+    step!(
+        w,
+        w.log_in_to_unconfirmed(UnconfirmedPassword::Chosen).await
+    )
 }
 
 #[when("I try to log in with that address and a wrong password")]
 async fn log_in_unconfirmed_wrong(w: &mut PortalWorld) -> Outcome {
-    step!(w, w.log_in_to_unconfirmed(false).await)
+    step!(w, w.log_in_to_unconfirmed(UnconfirmedPassword::Wrong).await)
 }
 
 #[when("I sign up with that address")]

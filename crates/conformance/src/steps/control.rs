@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use cucumber::{given, when};
 
-use crate::world::{PortalWorld, StepFailure};
+use crate::world::{MailServer, PortalWorld, StepFailure};
 
 type Outcome = Result<(), StepFailure>;
 
@@ -39,7 +39,7 @@ async fn use_every(w: &mut PortalWorld, minutes: u64) -> Outcome {
 
 #[given("the mail server is down")]
 async fn mail_down(w: &mut PortalWorld) -> Outcome {
-    step!(w, w.mail_server_up(false))
+    step!(w, w.mail_server(MailServer::Down))
 }
 
 /// The portal retries delivery on the wall clock, whatever the scenario's manual clock
@@ -47,5 +47,5 @@ async fn mail_down(w: &mut PortalWorld) -> Outcome {
 /// mailbox's wait, while the recovery link is still young.
 #[when("the mail server is back")]
 async fn mail_back(w: &mut PortalWorld) -> Outcome {
-    step!(w, w.mail_server_up(true))
+    step!(w, w.mail_server(MailServer::Up))
 }

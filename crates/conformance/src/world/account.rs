@@ -1,0 +1,392 @@
+//! The scenario's own account: signing up and confirming, logging in (here, on another
+//! device, with old and new passwords), sessions, sign-ups with an address already taken
+//! or typed as a look-alike, and sign-ups left unconfirmed.
+
+use anyhow::{Context as _, bail, ensure};
+use url::Url;
+
+use super::mail::CONFIRMATION_EMAIL;
+use super::{Account, Answer, PortalWorld, new_password, with_kelvin_sign};
+use crate::browser::{Browser, HttpBrowser};
+use crate::mail;
+
+/// Which browser a session check looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Device {
+    /// The scenario's own browser.
+    This,
+    /// The second browser of "I am logged in on another device".
+    Other,
+}
+
+/// The password tried on an address signed up and never confirmed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnconfirmedPassword {
+    /// The one chosen at sign-up.
+    Chosen,
+    /// Any other.
+    Wrong,
+}
+
+impl PortalWorld {
+    /// Signs up a new, unique address through the portal's own pages, and confirms it
+    /// with the link the sink received. Runs in a throwaway HTTP browser so the
+    /// scenario's own browser starts logged out on a blank page.
+    pub async fn create_account(&mut self) -> anyhow::Result<()> {
+        let email = self.suite.unique_email("user");
+        self.create_account_for(email).await
+    }
+
+    /// A new account whose address starts with `initial` (e.g. "k").
+    pub async fn create_account_starting_with(&mut self, initial: &str) -> anyhow::Result<()> {
+        let email = format!("{initial}.{}", self.suite.unique_email("user"));
+        self.create_account_for(email).await
+    }
+
+    async fn create_account_for(&mut self, email: String) -> anyhow::Result<()> {
+        let password = new_password("Initial");
+        let mut b = self.sign_up_elsewhere(&email, &password).await?;
+        let link = self.confirmation_link()?;
+        confirm_account(&mut b, &link).await?;
+        self.account = Some(Account { email, password });
+        Ok(())
+    }
+
+    /// Signs `email` up in browser `b`; the page shows the answer.
+    async fn sign_up_in(&self, b: &mut Browser, email: &str, password: &str) -> anyhow::Result<()> {
+        if let Err(e) = sign_up(b, &self.base_url(), email, password).await {
+            bail!(
+                "signing up {email} failed: {e:#}\n      the {}",
+                b.describe().await
+            );
+        }
+        Ok(())
+    }
+
+    /// Signs `email` up in a throwaway HTTP browser and waits for the confirmation email
+    /// (its link kept); returns the browser.
+    async fn sign_up_elsewhere(&mut self, email: &str, password: &str) -> anyhow::Result<Browser> {
+        let mut b = Browser::Http(HttpBrowser::new()?);
+        self.sign_up_in(&mut b, email, password).await?;
+        if let Err(e) = self.confirmation_email_arrives(email).await {
+            let e = e.context(format!("the sign-up {}", b.describe().await));
+            return Err(if self.target.stack().is_none() {
+                e.context(
+                    "a deployed portal limits sign-ups per client: check \
+                     PORTAL_SIGNUPS_PER_IP_PER_HOUR on the target (the suite signs up about 40 \
+                     addresses per run from one address)",
+                )
+            } else {
+                e
+            });
+        }
+        Ok(b)
+    }
+
+    /// Waits for the next confirmation email to `email` and keeps its link.
+    pub(super) async fn confirmation_email_arrives(&mut self, email: &str) -> anyhow::Result<()> {
+        let msg = self
+            .mailbox
+            .next(email, CONFIRMATION_EMAIL)
+            .await
+            .context("the account confirmation email")?;
+        self.confirmation_link = Some(mail::link_to(&msg, "/confirm")?);
+        Ok(())
+    }
+
+    fn confirmation_link(&self) -> anyhow::Result<Url> {
+        self.confirmation_link
+            .clone()
+            .context("no confirmation email was received")
+    }
+
+    // ----- logging in -------------------------------------------------------------------
+
+    /// The article's "Log in to the portal": the landing page, "Continue with email",
+    /// the account's address and password, "Log in".
+    pub async fn log_in(&mut self) -> anyhow::Result<()> {
+        let (email, password, base) = (self.email()?, self.password()?, self.base_url());
+        let ok = log_in(&mut self.browser, &base, &email, &password).await?;
+        ensure!(
+            ok,
+            "logging in with the account's password did not reach the account page"
+        );
+        Ok(())
+    }
+
+    /// A second browser logs in ("another device"). Always HTTP: it only has to hold a
+    /// session.
+    pub async fn log_in_on_other_device(&mut self) -> anyhow::Result<()> {
+        let (email, password, base) = (self.email()?, self.password()?, self.base_url());
+        let mut b = Browser::Http(HttpBrowser::new()?);
+        let ok = log_in(&mut b, &base, &email, &password).await?;
+        ensure!(
+            ok,
+            "the other device could not log in; its {}",
+            b.describe().await
+        );
+        self.other_device = Some(b);
+        Ok(())
+    }
+
+    /// The owner logs in with the scenario's browser and logs out again: the browser
+    /// keeps what the portal gave it (its device cookie), not the session.
+    pub async fn logged_in_before(&mut self) -> anyhow::Result<()> {
+        self.log_in().await?;
+        self.click("Log out").await?;
+        self.assert_logged_out(Device::This).await
+    }
+
+    /// Logs in through the pages in a fresh browser of this run's kind; true if the
+    /// account home (with its Settings icon) was reached.
+    async fn can_log_in_with(&mut self, password: &str) -> anyhow::Result<(bool, String)> {
+        let (email, base) = (self.email()?, self.base_url());
+        let mut b = self.suite.browser().await?;
+        let r = log_in(&mut b, &base, &email, password).await;
+        let page = b.describe().await;
+        b.close().await;
+        Ok((r?, page))
+    }
+
+    /// Logging in with `password` works.
+    pub async fn assert_can_log_in(&mut self, password: &str) -> anyhow::Result<()> {
+        let (ok, page) = self.can_log_in_with(password).await?;
+        ensure!(ok, "logging in with {password:?} did not work; the {page}");
+        Ok(())
+    }
+
+    /// Logging in with `password` is refused.
+    pub async fn assert_cannot_log_in(&mut self, password: &str) -> anyhow::Result<()> {
+        let (ok, page) = self.can_log_in_with(password).await?;
+        ensure!(
+            !ok,
+            "logging in with {password:?} worked although it should not; the {page}"
+        );
+        Ok(())
+    }
+
+    /// The account's current password works: the new one after a change, or the one it
+    /// had all along.
+    pub async fn can_log_in_with_current_password(&mut self) -> anyhow::Result<()> {
+        let pw = self.password()?;
+        self.assert_can_log_in(&pw).await
+    }
+
+    /// The password before the last change no longer works.
+    pub async fn cannot_log_in_with_old_password(&mut self) -> anyhow::Result<()> {
+        let old = self
+            .old_passwords
+            .last()
+            .cloned()
+            .context("the password was never changed")?;
+        self.assert_cannot_log_in(&old).await
+    }
+
+    /// The refused password was not set.
+    pub async fn cannot_log_in_with_rejected_password(&mut self) -> anyhow::Result<()> {
+        let pw = self
+            .rejected_password
+            .clone()
+            .context("no password was refused")?;
+        self.assert_cannot_log_in(&pw).await
+    }
+
+    /// The account's password is now `new`; the one it replaces is kept as old.
+    pub(super) fn password_changed(&mut self, new: String) -> anyhow::Result<()> {
+        let account = self.account.as_mut().context("no account")?;
+        let old = std::mem::replace(&mut account.password, new);
+        self.old_passwords.push(old);
+        Ok(())
+    }
+
+    // ----- sessions ---------------------------------------------------------------------
+
+    /// The browser of `device` is logged out: the account page is not reachable.
+    pub async fn assert_logged_out(&mut self, device: Device) -> anyhow::Result<()> {
+        let (logged_in, page) = self.check_session(device).await?;
+        ensure!(!logged_in, "still logged in: the {page}");
+        Ok(())
+    }
+
+    /// The scenario's browser is still logged in.
+    pub async fn assert_logged_in(&mut self) -> anyhow::Result<()> {
+        let (logged_in, page) = self.check_session(Device::This).await?;
+        ensure!(logged_in, "not logged in: the {page}");
+        Ok(())
+    }
+
+    async fn check_session(&mut self, device: Device) -> anyhow::Result<(bool, String)> {
+        let account = self.base_url().join("account")?;
+        let b = match device {
+            Device::This => &mut self.browser,
+            Device::Other => self.other_device.as_mut().context("no other device")?,
+        };
+        b.open(&account).await?;
+        let logged_in = is_logged_in(b).await?;
+        Ok((logged_in, b.describe().await))
+    }
+
+    // ----- signing up with an address already taken -------------------------------------
+
+    /// Signs up again with the account's address `times` times, then with a brand-new
+    /// one, each in a browser of its own, keeping every answer.
+    pub async fn sign_up_again(&mut self, times: usize) -> anyhow::Result<()> {
+        let email = self.email()?;
+        let fresh = self.suite.unique_email("newcomer");
+        let password = new_password("Signup");
+        let mut answers = Vec::new();
+        for address in std::iter::repeat_n(&email, times).chain([&fresh]) {
+            let mut b = Browser::Http(HttpBrowser::new()?);
+            self.sign_up_in(&mut b, address, &password).await?;
+            answers.push(Answer::of_sign_up(&mut b, address).await?);
+        }
+        // Whatever the owner is told must not repeat the password typed by someone else.
+        self.rejected_password = Some(password);
+        self.go_to_portal().await?;
+        self.answers.extend(answers);
+        Ok(())
+    }
+
+    /// Every sign-up answer recorded (for the registered address, then for a new one)
+    /// is the one the new address got.
+    pub fn sign_up_answers_identical(&self) -> anyhow::Result<()> {
+        let Some(new) = self.answers.last().filter(|_| self.answers.len() >= 2) else {
+            bail!("fewer than two answers were recorded");
+        };
+        for (i, a) in self.answers.iter().enumerate() {
+            ensure!(
+                a == new,
+                "answer {} differs from the one a new address got:\n        {a:?}\n        {new:?}",
+                i + 1
+            );
+        }
+        Ok(())
+    }
+
+    /// Signs up in the scenario's browser with the account's address, its first letter
+    /// typed as a Kelvin sign.
+    pub async fn sign_up_with_kelvin_sign(&mut self) -> anyhow::Result<()> {
+        let typed = with_kelvin_sign(&self.email()?)?;
+        let (base, password) = (self.base_url(), new_password("Lookalike"));
+        sign_up(&mut self.browser, &base, &typed, &password).await?;
+        self.rejected_password = Some(password);
+        self.record_answer().await
+    }
+
+    // ----- sign-ups left unconfirmed ----------------------------------------------------
+
+    /// A new address is signed up (in a browser of its own) and never confirmed; its
+    /// confirmation email did arrive.
+    pub async fn sign_up_without_confirming(&mut self) -> anyhow::Result<()> {
+        let email = self.suite.unique_email("user");
+        let password = new_password("Unconfirmed");
+        self.sign_up_elsewhere(&email, &password).await?;
+        self.unconfirmed = Some(Account { email, password });
+        Ok(())
+    }
+
+    fn unconfirmed(&self) -> anyhow::Result<&Account> {
+        self.unconfirmed
+            .as_ref()
+            .context("no address was signed up without confirming it")
+    }
+
+    /// Tries to log in to the unconfirmed address, with its password or a wrong one, in
+    /// a fresh browser of this run's kind, and keeps the answer.
+    pub async fn log_in_to_unconfirmed(
+        &mut self,
+        password: UnconfirmedPassword,
+    ) -> anyhow::Result<()> {
+        let account = self.unconfirmed()?.clone();
+        let password = match password {
+            UnconfirmedPassword::Chosen => account.password,
+            UnconfirmedPassword::Wrong => new_password("Wrong"),
+        };
+        let base = self.base_url();
+        let mut b = self.suite.browser().await?;
+        let answer = async {
+            log_in(&mut b, &base, &account.email, &password).await?;
+            Answer::of(&mut b).await
+        }
+        .await;
+        b.close().await;
+        self.answers.push(answer?);
+        Ok(())
+    }
+
+    /// Signs up, in the scenario's browser, with the address left unconfirmed, and with
+    /// a password of the scenario's own: the account to be is the scenario's.
+    pub async fn sign_up_with_unconfirmed_address(&mut self) -> anyhow::Result<()> {
+        let email = self.unconfirmed()?.email.clone();
+        let (base, password) = (self.base_url(), new_password("Mine"));
+        sign_up(&mut self.browser, &base, &email, &password).await?;
+        self.account = Some(Account { email, password });
+        Ok(())
+    }
+
+    /// Confirms the account with the last confirmation link, in the scenario's browser.
+    pub async fn confirm_with_link(&mut self) -> anyhow::Result<()> {
+        let link = self.confirmation_link()?;
+        confirm_account(&mut self.browser, &link).await
+    }
+
+    /// The password of the unconfirmed sign-up does not open the account.
+    pub async fn unconfirmed_password_fails(&mut self) -> anyhow::Result<()> {
+        let theirs = self.unconfirmed()?.password.clone();
+        self.assert_cannot_log_in(&theirs).await
+    }
+}
+
+/// Logs in through the pages; true if the account home was reached.
+pub(super) async fn log_in(
+    b: &mut Browser,
+    base: &Url,
+    email: &str,
+    password: &str,
+) -> anyhow::Result<bool> {
+    b.open(base).await?;
+    b.click("Continue with email").await?;
+    b.fill("Email", email).await?;
+    b.fill("Password", password).await?;
+    b.click("Log in").await?;
+    is_logged_in(b).await
+}
+
+/// Signs `email` up through the pages: the landing page, "Continue with email", "Create
+/// account", the address and password (twice if asked), "Create account".
+pub(super) async fn sign_up(
+    b: &mut Browser,
+    base: &Url,
+    email: &str,
+    password: &str,
+) -> anyhow::Result<()> {
+    b.open(base).await?;
+    b.click("Continue with email").await?;
+    b.click("Create account").await?;
+    b.fill("Email", email).await?;
+    b.fill("Password", password).await?;
+    if b.has_field("Confirm password").await? {
+        b.fill("Confirm password", password).await?;
+    }
+    b.click("Create account").await
+}
+
+/// Opens a confirmation link in `b` and confirms the account.
+async fn confirm_account(b: &mut Browser, link: &Url) -> anyhow::Result<()> {
+    b.open(link).await?;
+    if b.has_clickable("Confirm account").await? {
+        b.click("Confirm account").await?;
+    }
+    let text = b.text().await?;
+    ensure!(
+        text.contains("Your account is confirmed"),
+        "confirming the account did not work; the {}",
+        b.describe().await
+    );
+    Ok(())
+}
+
+/// Logged in = the page offers the Settings icon or "Log out".
+async fn is_logged_in(b: &mut Browser) -> anyhow::Result<bool> {
+    Ok(b.has_clickable("Settings").await? || b.has_clickable("Log out").await?)
+}

@@ -1,0 +1,37 @@
+//! "I know my password and want to change it": the change form, from the account page.
+
+use super::{PortalWorld, new_password};
+
+impl PortalWorld {
+    /// The article's "Enter your current password, define a new one, and click Update
+    /// password".
+    pub async fn enter_current_and_new_password(&mut self, button: &str) -> anyhow::Result<()> {
+        let current = self.password()?;
+        self.change_password_form(&current, button).await
+    }
+
+    /// The whole change journey from the account page, giving `current` as the current
+    /// password (the account's own when `None`).
+    pub async fn change_password_in_settings(
+        &mut self,
+        current: Option<&str>,
+    ) -> anyhow::Result<()> {
+        let current = match current {
+            Some(c) => c.to_owned(),
+            None => self.password()?,
+        };
+        self.click("Settings").await?;
+        self.click("Security").await?;
+        self.click_in_panel("Password", "Edit").await?;
+        self.change_password_form(&current, "Update password").await
+    }
+
+    async fn change_password_form(&mut self, current: &str, button: &str) -> anyhow::Result<()> {
+        let new = new_password("Changed");
+        self.fill("Current password", current).await?;
+        self.fill("New password", &new).await?;
+        self.fill("Confirm new password", &new).await?;
+        self.click(button).await?;
+        self.settle_password(&new).await
+    }
+}

@@ -1,0 +1,73 @@
+//! Moving around the portal and reading it: opening it, clicking by visible text, typing
+//! by label, and what the page says (sentences, errors).
+
+use anyhow::ensure;
+use htmlform::markup;
+
+use super::{Answer, PortalWorld, SUCCESS};
+
+impl PortalWorld {
+    /// Opens the portal's public URL.
+    pub async fn go_to_portal(&mut self) -> anyhow::Result<()> {
+        let base = self.base_url();
+        self.browser.open(&base).await
+    }
+
+    /// Clicks a link or button by its visible text.
+    pub async fn click(&mut self, name: &str) -> anyhow::Result<()> {
+        self.browser.click(name).await
+    }
+
+    /// Clicks inside a named panel (the page must show the panel's title).
+    pub async fn click_in_panel(&mut self, panel: &str, name: &str) -> anyhow::Result<()> {
+        let text = self.browser.text().await?;
+        ensure!(text.contains(panel), "the page has no {panel:?} panel");
+        self.click(name).await
+    }
+
+    /// Types into the field labelled `label`.
+    pub async fn fill(&mut self, label: &str, value: &str) -> anyhow::Result<()> {
+        self.browser.fill(label, value).await
+    }
+
+    /// Keeps what the page shows as the answer to the last request.
+    pub(super) async fn record_answer(&mut self) -> anyhow::Result<()> {
+        let answer = Answer::of(&mut self.browser).await?;
+        self.answers.push(answer);
+        Ok(())
+    }
+
+    /// The page shows `sentence`.
+    pub async fn see(&mut self, sentence: &str) -> anyhow::Result<()> {
+        let text = self.browser.text().await?;
+        let want = markup::normalize(sentence);
+        ensure!(text.contains(&want), "expected the page to say {want:?}");
+        Ok(())
+    }
+
+    /// The page shows an error (a `role="alert"` element), containing `words` if given.
+    pub async fn see_error(&mut self, words: Option<&str>) -> anyhow::Result<()> {
+        let alerts = self.alerts().await?;
+        ensure!(
+            !alerts.is_empty(),
+            "expected an error message (role=\"alert\") on the page"
+        );
+        ensure!(
+            !self.browser.text().await?.contains(SUCCESS),
+            "the page says the password was changed"
+        );
+        if let Some(words) = words {
+            let all = alerts.join(" | ");
+            ensure!(
+                all.to_lowercase().contains(&words.to_lowercase()),
+                "expected the error to mention {words:?}; it says {all:?}"
+            );
+        }
+        Ok(())
+    }
+
+    /// The texts of the page's `role="alert"` elements.
+    pub(super) async fn alerts(&mut self) -> anyhow::Result<Vec<String>> {
+        Ok(markup::alerts(&self.browser.html().await?))
+    }
+}
