@@ -610,14 +610,9 @@ mod tests {
         c.languages = vec!["de".into()];
         let e = c.validate().unwrap_err().to_string();
         assert!(e.contains("PORTAL_DEFAULT_LANGUAGE"), "{e}");
-        let c = Config::try_parse_from([
-            "portal",
-            "--languages",
-            "de,fr",
-            "--default-language",
-            "fr",
-        ])
-        .unwrap();
+        let c =
+            Config::try_parse_from(["portal", "--languages", "de,fr", "--default-language", "fr"])
+                .unwrap();
         assert!(c.validate().is_ok());
         assert_eq!(c.languages().unwrap().enabled().len(), 2);
     }

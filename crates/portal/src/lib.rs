@@ -2,7 +2,7 @@
 //! journeys work exactly as the help article documents, over HTML pages and a JSON API.
 //!
 //! Layout (see ARCHITECTURE.md): [`config`] (flags + env), [`clock`] (injected time),
-//! [`domain`] (parse-don't-validate newtypes), [`hashing`] (the Argon2 pool), [`store`] (sqlx, portable SQL),
+//! [`domain`] (parse-don't-validate newtypes), [`hashing`] (the Argon2 pool), [`i18n`] (the languages), [`store`] (sqlx, portable SQL),
 //! [`mail`] (templates, outbox delivery), [`recovery`] (group commit of recovery
 //! requests, and the batch that turns them into emails), [`background`] (the loop
 //! beside the HTTP server), [`settings`], [`limits`] (every rate limit), [`keys`] (the server secret:
@@ -18,6 +18,7 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod hashing;
+pub mod i18n;
 pub mod keys;
 pub mod limits;
 pub mod mail;

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::i18n::Languages;
 use crate::limits::Limits;
 
 /// Limits and lifetimes.
@@ -24,6 +25,8 @@ pub struct Settings {
     pub unconfirmed_account_ttl: Duration,
     /// Every rate limit.
     pub limits: Limits,
+    /// The languages offered, and the default one (emails of accounts without one).
+    pub languages: Languages,
 }
 
 /// Whole seconds of `d`, for Unix-second arithmetic.

@@ -157,6 +157,7 @@ impl Application {
                 signups_per_ip_per_hour: config.signups_per_ip_per_hour,
                 token_guesses_per_ip: config.token_guesses_per_ip,
             },
+            languages: config.languages().map_err(anyhow::Error::msg)?,
         };
         let accounts = Accounts::new(
             store.clone(),

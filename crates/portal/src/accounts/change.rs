@@ -81,6 +81,7 @@ impl Accounts {
             &account.email,
             String::new(),
             Duration::ZERO,
+            self.language_of(account),
         ))?;
         self.enqueue(tx, &account.email, mail, now).await?;
         store::audit(&mut **tx, now, event, Some(&account.id), Some(ip), None).await?;

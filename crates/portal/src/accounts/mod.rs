@@ -22,6 +22,7 @@ use crate::domain::{
     EmailAddress, EmailError, HashError, PasswordPolicy, PasswordRejection, SecretToken,
 };
 use crate::hashing::PasswordHasher;
+use crate::i18n::Lang;
 use crate::keys::Keys;
 use crate::limits::{Bucket, ClientKey, Limits};
 use crate::mail::templates::{EmailContext, RenderedEmail};
@@ -29,20 +30,20 @@ use crate::recovery::RecoveryIntake;
 pub use crate::settings::Settings;
 use crate::store::{self, AccountRow, Store, Tx};
 
-/// Why a use case did not go through. Each variant says what the user should see.
+/// Why a use case did not go through. Each variant is one thing the user should be told
+/// (the web layer words it in the reader's language, `web::texts`); `Display` is for
+/// logs.
 #[derive(Debug, thiserror::Error)]
 pub enum AccountsError {
     /// Wrong email or password (the same answer whether the account exists or not, and
     /// for an account whose address is not confirmed yet).
-    #[error(
-        "The email or password is incorrect. If you just created your account, open the confirmation link we sent you first."
-    )]
+    #[error("invalid credentials")]
     InvalidCredentials,
     /// A rate limit was hit.
-    #[error("Too many attempts. Wait a few minutes and try again.")]
+    #[error("too many attempts")]
     TooManyAttempts,
     /// A recovery or confirmation token that is unknown, used or expired.
-    #[error("This link is invalid or has expired. Ask for a new one.")]
+    #[error("invalid, used or expired token")]
     InvalidToken,
     /// The new password breaks the policy.
     #[error("{0}")]
@@ -51,13 +52,13 @@ pub enum AccountsError {
     #[error("{0}")]
     InvalidEmail(#[from] EmailError),
     /// The current password given for a change is wrong.
-    #[error("Your current password is incorrect.")]
+    #[error("current password incorrect")]
     CurrentPasswordIncorrect,
     /// No live session.
-    #[error("Log in first.")]
+    #[error("no live session")]
     Unauthenticated,
     /// Too much work queued (password hashing): try again in a moment.
-    #[error("The service is busy. Try again in a moment.")]
+    #[error("password hashing queue full")]
     Busy,
     /// Anything else (database, hashing); never shown in detail.
     #[error("internal error: {0:#}")]
@@ -129,6 +130,8 @@ pub struct Account {
     pub created_at: i64,
     /// When the password last changed, Unix seconds.
     pub password_changed_at: i64,
+    /// The language chosen for its emails (a code), if any.
+    pub language: Option<String>,
 }
 
 impl From<AccountRow> for Account {
@@ -139,6 +142,7 @@ impl From<AccountRow> for Account {
             confirmed_at: row.confirmed_at,
             created_at: row.created_at,
             password_changed_at: row.password_changed_at,
+            language: row.language,
         }
     }
 }
@@ -230,8 +234,33 @@ impl Accounts {
         self.inner.clock.unix()
     }
 
-    fn email_context(&self, to: &str, link: String, valid_for: Duration) -> EmailContext {
-        EmailContext::new(&self.inner.settings, to, link, valid_for)
+    /// The context of an email in `lang` to `to`.
+    fn email_context(
+        &self,
+        to: &str,
+        link: String,
+        valid_for: Duration,
+        lang: Lang,
+    ) -> EmailContext {
+        EmailContext::new(&self.inner.settings, to, link, valid_for, lang)
+    }
+
+    /// The language of an account's emails: the one it chose, or the default.
+    fn language_of(&self, account: &AccountRow) -> Lang {
+        self.inner
+            .settings
+            .languages
+            .of_account(account.language.as_deref())
+    }
+
+    /// Sets the language of the session's account's emails.
+    pub async fn set_language(&self, session: &str, lang: Lang) -> Result<()> {
+        let account = self
+            .session_row(session)
+            .await?
+            .ok_or(AccountsError::Unauthenticated)?;
+        store::set_account_language(self.inner.store.pool(), &account.id, lang.code()).await?;
+        Ok(())
     }
 
     async fn enqueue(&self, tx: &mut Tx, to: &str, email: RenderedEmail, now: i64) -> Result<()> {

@@ -6,10 +6,10 @@ use std::time::Duration;
 use super::{Accounts, AccountsError, Result};
 use crate::audit::Event;
 use crate::domain::{EmailAddress, Password, PasswordRejection, SecretToken};
+use crate::i18n::Lang;
 use crate::limits::{Bucket, ClientKey};
 use crate::mail::templates;
 use crate::settings::secs;
-use crate::i18n::Lang;
 use crate::store::{self, NewAccount, TokenPurpose};
 
 impl Accounts {

@@ -15,21 +15,20 @@ use unicode_normalization::UnicodeNormalization;
 #[derive(Clone, PartialEq, Eq)]
 pub struct EmailAddress(String);
 
-/// Why a text is not an email address (shown to the user as is).
+/// Why a text is not an email address (the web layer words it in the reader's language;
+/// `Display` is for logs).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EmailError {
     /// Nothing was entered.
-    #[error("Enter your email address.")]
+    #[error("no email address")]
     Empty,
     /// The text does not have the shape name@domain.
-    #[error("Enter a valid email address, like name@example.com.")]
+    #[error("not an email address")]
     Invalid,
     /// The text holds characters that stand for others (compatibility forms such as the
     /// Kelvin sign for K, full-width letters, ligatures) or that do not show (zero-width
     /// and bidirectional control characters).
-    #[error(
-        "This email address contains look-alike characters (such as full-width letters or the Kelvin sign). Type it with ordinary characters."
-    )]
+    #[error("look-alike or invisible characters in an email address")]
     LookAlike,
 }
 

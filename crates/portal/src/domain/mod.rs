@@ -7,5 +7,5 @@ mod token;
 
 pub use email::{EmailAddress, EmailError};
 pub use hash::{HashError, PasswordHash};
-pub use password::{Password, PasswordPolicy, PasswordRejection};
+pub use password::{Password, PasswordPolicy, PasswordRejection, Weakness};
 pub use token::{SecretToken, TokenHash};

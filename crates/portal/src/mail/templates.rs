@@ -1,21 +1,15 @@
 //! The four emails, each with a plain-text and an HTML part rendered from
-//! `templates/email/*.{txt,html}`.
+//! `templates/email/*.{txt,html}`, in the language of the account they are sent to: the
+//! sentences come from `locales/<language>/portal.ftl`.
 
 use std::time::Duration;
 
 use askama::Template;
+use fluent_bundle::FluentValue;
 
+use crate::i18n::Lang;
 use crate::settings::Settings;
 use crate::store::NewEmail;
-
-/// Subject of the password recovery email.
-pub const RECOVERY_SUBJECT: &str = "Password recovery";
-/// Subject of the account confirmation email.
-pub const CONFIRMATION_SUBJECT: &str = "Confirm your email address";
-/// Subject of the notice sent after a password reset or change.
-pub const PASSWORD_CHANGED_SUBJECT: &str = "Your password was changed";
-/// Subject of the notice sent when someone signs up with an address already registered.
-pub const SIGNUP_ATTEMPT_SUBJECT: &str = "Someone tried to sign up with your email address";
 
 /// Which email it is (stored with the outbox row, counted in metrics).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +42,7 @@ pub struct RenderedEmail {
     /// Which email this is.
     pub kind: EmailKind,
     /// Subject line.
-    pub subject: &'static str,
+    pub subject: String,
     /// Plain-text part.
     pub text: String,
     /// HTML part.
@@ -62,7 +56,7 @@ impl RenderedEmail {
         NewEmail {
             kind: self.kind.as_str().to_owned(),
             recipient: to.to_owned(),
-            subject: self.subject.to_owned(),
+            subject: self.subject,
             text_body: self.text,
             html_body: self.html,
             created_at: now,
@@ -79,50 +73,79 @@ impl std::fmt::Debug for RenderedEmail {
     }
 }
 
-/// What the templates can show.
-#[derive(Debug, Clone, Default)]
+/// What the templates can show, and their sentences in the email's language.
+#[derive(Debug, Clone)]
 pub struct EmailContext {
+    /// The language the email is written in.
+    pub lang: Lang,
     /// Product name.
     pub product: String,
     /// Public base URL of the portal, without a trailing slash.
     pub base_url: String,
     /// The link the email is about (recovery or confirmation), if any.
     pub link: String,
-    /// How long the link stays valid, in words ("30 minutes").
+    /// How long the link stays valid, in words of the email's language ("30 minutes").
     pub valid_for: String,
     /// The recipient's address.
     pub email: String,
 }
 
 impl EmailContext {
-    /// The context of an email to `to` about `link` (empty for none), valid for
-    /// `valid_for`.
-    pub fn new(settings: &Settings, to: &str, link: String, valid_for: Duration) -> Self {
+    /// The context of an email in `lang` to `to` about `link` (empty for none), valid
+    /// for `valid_for`.
+    pub fn new(
+        settings: &Settings,
+        to: &str,
+        link: String,
+        valid_for: Duration,
+        lang: Lang,
+    ) -> Self {
         Self {
+            lang,
             product: settings.product_name.clone(),
             base_url: settings.public_base.clone(),
             link,
-            valid_for: words(valid_for),
+            valid_for: lang.duration(valid_for),
             email: to.to_owned(),
         }
     }
-}
 
-/// A lifetime in words, as the emails say it ("30 minutes", "24 hours", "2 days").
-pub fn words(d: Duration) -> String {
-    let m = d.as_secs() / 60;
-    match m {
-        0 => format!("{} seconds", d.as_secs()),
-        1 => "1 minute".into(),
-        m if m % 1440 == 0 => match m / 1440 {
-            1 => "24 hours".into(),
-            n => format!("{n} days"),
-        },
-        m if m % 60 == 0 => match m / 60 {
-            1 => "1 hour".into(),
-            n => format!("{n} hours"),
-        },
-        m => format!("{m} minutes"),
+    /// The language's code, for `<html lang>`.
+    pub fn code(&self) -> &'static str {
+        self.lang.code()
+    }
+
+    /// The variables every email message may use.
+    fn args(&self) -> Vec<(&'static str, FluentValue<'_>)> {
+        vec![
+            ("product", self.product.as_str().into()),
+            ("email", self.email.as_str().into()),
+            ("url", self.link.as_str().into()),
+            ("valid-for", self.valid_for.as_str().into()),
+            ("login-url", format!("{}/login", self.base_url).into()),
+            (
+                "reset-url",
+                format!("{}/forgot-password", self.base_url).into(),
+            ),
+        ]
+    }
+
+    /// Message `id`, as written (line breaks kept, for the text part).
+    pub fn t(&self, id: &str) -> String {
+        self.lang.fmt(id, &self.args())
+    }
+
+    /// Message `id` on one line (for the HTML part).
+    pub fn line(&self, id: &str) -> String {
+        self.t(id).replace('\n', " ")
+    }
+
+    /// Message `id` as HTML, its `$link` a link to `path` on the portal (use with
+    /// `|safe`).
+    pub fn linked(&self, id: &str, path: &str) -> String {
+        self.lang
+            .linked(id, &self.args(), &format!("{}{path}", self.base_url))
+            .replace('\n', " ")
     }
 }
 
@@ -170,7 +193,7 @@ email!(
 pub fn recovery(c: &EmailContext) -> Result<RenderedEmail, askama::Error> {
     Ok(RenderedEmail {
         kind: EmailKind::Recovery,
-        subject: RECOVERY_SUBJECT,
+        subject: c.t("recovery-subject"),
         text: RecoveryText { c }.render()?,
         html: RecoveryHtml { c }.render()?,
     })
@@ -180,7 +203,7 @@ pub fn recovery(c: &EmailContext) -> Result<RenderedEmail, askama::Error> {
 pub fn confirmation(c: &EmailContext) -> Result<RenderedEmail, askama::Error> {
     Ok(RenderedEmail {
         kind: EmailKind::Confirmation,
-        subject: CONFIRMATION_SUBJECT,
+        subject: c.t("confirmation-subject"),
         text: ConfirmationText { c }.render()?,
         html: ConfirmationHtml { c }.render()?,
     })
@@ -190,7 +213,7 @@ pub fn confirmation(c: &EmailContext) -> Result<RenderedEmail, askama::Error> {
 pub fn password_changed(c: &EmailContext) -> Result<RenderedEmail, askama::Error> {
     Ok(RenderedEmail {
         kind: EmailKind::PasswordChanged,
-        subject: PASSWORD_CHANGED_SUBJECT,
+        subject: c.t("password-changed-subject"),
         text: ChangedText { c }.render()?,
         html: ChangedHtml { c }.render()?,
     })
@@ -200,7 +223,7 @@ pub fn password_changed(c: &EmailContext) -> Result<RenderedEmail, askama::Error
 pub fn signup_attempt(c: &EmailContext) -> Result<RenderedEmail, askama::Error> {
     Ok(RenderedEmail {
         kind: EmailKind::SignupAttempt,
-        subject: SIGNUP_ATTEMPT_SUBJECT,
+        subject: c.t("signup-attempt-subject"),
         text: AttemptText { c }.render()?,
         html: AttemptHtml { c }.render()?,
     })
@@ -210,27 +233,20 @@ pub fn signup_attempt(c: &EmailContext) -> Result<RenderedEmail, askama::Error> 
 mod tests {
     use super::*;
 
-    #[test]
-    fn durations_read_as_words() {
-        assert_eq!(words(Duration::from_secs(1800)), "30 minutes");
-        assert_eq!(words(Duration::from_secs(3600)), "1 hour");
-        assert_eq!(words(Duration::from_secs(86400)), "24 hours");
-        assert_eq!(words(Duration::from_secs(2 * 86400)), "2 days");
-    }
-
-    fn ctx() -> EmailContext {
+    fn ctx(lang: Lang) -> EmailContext {
         EmailContext {
+            lang,
             product: "Wallbox portal".into(),
             base_url: "https://portal.example".into(),
             link: "https://portal.example/recover?token=abc&x=<y>".into(),
-            valid_for: "30 minutes".into(),
+            valid_for: lang.duration(Duration::from_secs(1800)),
             email: "a@b.io".into(),
         }
     }
 
     #[test]
     fn recovery_email_has_the_link_in_both_parts_escaped_in_html() {
-        let e = recovery(&ctx()).unwrap();
+        let e = recovery(&ctx(Lang::SOURCE)).unwrap();
         assert!(
             e.text
                 .contains("https://portal.example/recover?token=abc&x=<y>")
@@ -238,16 +254,33 @@ mod tests {
         assert!(e.html.contains("https://portal.example/recover?token=abc&"));
         assert!(!e.html.contains("<y>"), "HTML part is escaped");
         assert!(e.text.contains("30 minutes"));
+        assert_eq!(e.subject, "Password recovery");
     }
 
     #[test]
-    fn every_email_renders() {
-        for e in [
-            confirmation(&ctx()).unwrap(),
-            password_changed(&ctx()).unwrap(),
-            signup_attempt(&ctx()).unwrap(),
-        ] {
-            assert!(!e.text.is_empty() && e.html.contains("<html"));
+    fn every_email_renders_in_every_language() {
+        for lang in Lang::all() {
+            for e in [
+                recovery(&ctx(lang)).unwrap(),
+                confirmation(&ctx(lang)).unwrap(),
+                password_changed(&ctx(lang)).unwrap(),
+                signup_attempt(&ctx(lang)).unwrap(),
+            ] {
+                assert!(!e.text.is_empty() && e.html.contains("<html"));
+                assert!(
+                    e.html.contains(&format!("<html lang=\"{}\">", lang.code())),
+                    "{lang:?}"
+                );
+                assert!(!e.subject.is_empty());
+            }
         }
+        let de = password_changed(&ctx(Lang::from_code("de").unwrap())).unwrap();
+        assert_eq!(de.subject, "Ihr Passwort wurde geändert");
+        assert!(
+            de.html
+                .contains("<a href=\"https://portal.example/forgot-password\">setzen Sie Ihr Passwort jetzt zurück</a>"),
+            "{}",
+            de.html
+        );
     }
 }

@@ -75,7 +75,15 @@ pub async fn process_batch(
         }
         let token = SecretToken::generate()?;
         let link = format!("{}/recover?token={}", settings.public_base, token.expose());
-        let mail = templates::recovery(&EmailContext::new(settings, &account.email, link, ttl))?;
+        // In the account's language, whatever browser asked.
+        let lang = settings.languages.of_account(account.language.as_deref());
+        let mail = templates::recovery(&EmailContext::new(
+            settings,
+            &account.email,
+            link,
+            ttl,
+            lang,
+        ))?;
         tokens.push(store::NewToken {
             hash: token.hash(),
             account_id: account.id.clone(),

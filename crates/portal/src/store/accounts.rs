@@ -20,10 +20,11 @@ pub struct AccountRow {
     pub created_at: i64,
     /// When the password last changed.
     pub password_changed_at: i64,
+    /// The language of its emails (a code), if one was chosen.
+    pub language: Option<String>,
 }
 
-pub(super) const ACCOUNT_COLUMNS: &str =
-    "a.id, a.email, a.password_hash, a.confirmed_at, a.created_at, a.password_changed_at";
+pub(super) const ACCOUNT_COLUMNS: &str = "a.id, a.email, a.password_hash, a.confirmed_at, a.created_at, a.password_changed_at, a.language";
 
 pub(super) fn account_from_row(row: &AnyRow) -> sqlx::Result<AccountRow> {
     Ok(AccountRow {
@@ -33,6 +34,7 @@ pub(super) fn account_from_row(row: &AnyRow) -> sqlx::Result<AccountRow> {
         confirmed_at: row.try_get("confirmed_at")?,
         created_at: row.try_get("created_at")?,
         password_changed_at: row.try_get("password_changed_at")?,
+        language: row.try_get("language")?,
     })
 }
 
@@ -84,26 +86,40 @@ pub async fn account_by_id<'e>(
         .transpose()
 }
 
+/// A new row of `accounts`.
+#[derive(Debug, Clone, Copy)]
+pub struct NewAccount<'a> {
+    /// Row id.
+    pub id: &'a str,
+    /// The address as registered.
+    pub email: &'a str,
+    /// The key it is found by.
+    pub email_lookup: &'a str,
+    /// Argon2id PHC string.
+    pub password_hash: &'a str,
+    /// Confirmed already (demo accounts) or not.
+    pub confirmed_at: Option<i64>,
+    /// The language of its emails, if chosen.
+    pub language: Option<&'a str>,
+}
+
 /// Inserts an account; `false` when the address is already registered.
 pub async fn insert_account<'e>(
     db: impl AnyExecutor<'e>,
-    id: &str,
-    email: &str,
-    email_lookup: &str,
-    password_hash: &str,
-    confirmed_at: Option<i64>,
+    account: NewAccount<'_>,
     now: i64,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
-        "INSERT INTO accounts (id, email, email_lookup, password_hash, confirmed_at, created_at, password_changed_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (email_lookup) DO NOTHING",
+        "INSERT INTO accounts (id, email, email_lookup, password_hash, confirmed_at, created_at, password_changed_at, language) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7) ON CONFLICT (email_lookup) DO NOTHING",
     )
-    .bind(id.to_owned())
-    .bind(email.to_owned())
-    .bind(email_lookup.to_owned())
-    .bind(password_hash.to_owned())
-    .bind(confirmed_at)
+    .bind(account.id.to_owned())
+    .bind(account.email.to_owned())
+    .bind(account.email_lookup.to_owned())
+    .bind(account.password_hash.to_owned())
+    .bind(account.confirmed_at)
     .bind(now)
+    .bind(account.language.map(str::to_owned))
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -147,6 +163,20 @@ pub async fn set_password_hash<'e>(
     .bind(account_id.to_owned())
     .execute(db)
     .await?;
+    Ok(())
+}
+
+/// Sets the language of the account's emails.
+pub async fn set_account_language<'e>(
+    db: impl AnyExecutor<'e>,
+    account_id: &str,
+    language: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE accounts SET language = $1 WHERE id = $2")
+        .bind(language.to_owned())
+        .bind(account_id.to_owned())
+        .execute(db)
+        .await?;
     Ok(())
 }
 

@@ -35,6 +35,11 @@ macro_rules! migrations {
                 name: "security",
                 sql: include_str!(concat!("../../migrations/", $dir, "/0003_security.sql")),
             },
+            Migration {
+                version: 4,
+                name: "languages",
+                sql: include_str!(concat!("../../migrations/", $dir, "/0004_languages.sql")),
+            },
         ]
     };
 }

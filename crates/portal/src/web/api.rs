@@ -14,7 +14,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::problem::Problem;
 use super::texts;
-use super::{AppState, ClientIp};
+use super::{AppState, ClientIp, locale};
 use crate::accounts::{AccountsError, Client, NewSession, SessionKind};
 use shared::{BodyRejected, RateLimited, Unauthenticated, Unavailable};
 
@@ -54,7 +54,9 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 } else {
                     StatusCode::BAD_REQUEST
                 };
-                Err(Problem::new(status, code, e.body_text()))
+                let detail = super::locale::current()
+                    .fmt("api-invalid-body", &[("reason", e.body_text().into())]);
+                Err(Problem::new(status, code, detail))
             }
         }
     }
@@ -198,6 +200,9 @@ pub struct Account {
     /// Last password change (RFC 3339).
     #[schema(format = DateTime)]
     pub password_changed_at: String,
+    /// The language its emails are written in (a language code, e.g. `de`).
+    #[schema(example = "en")]
+    pub language: String,
 }
 
 /// Body of `POST /password-recovery`.
@@ -281,7 +286,8 @@ mod shared {
 }
 
 /// Create an account. Always 202 with the same body: whether the address was already
-/// registered is not revealed (its owner gets an email instead).
+/// registered is not revealed (its owner gets an email instead). The account's emails
+/// are written in the language of `Accept-Language` (or the portal's default).
 #[utoipa::path(post, path = "/api/v1/accounts", request_body = CreateAccount, tag = "accounts",
     responses(
         (status = 202, description = "A confirmation email is on its way", body = Accepted),
@@ -297,12 +303,12 @@ pub async fn create_account(
 ) -> Result<Response, Problem> {
     state
         .accounts
-        .sign_up(&body.email, &body.password, None, ip)
+        .sign_up(&body.email, &body.password, None, ip, locale::current())
         .await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(Accepted {
-            message: texts::SIGNUP_SENT.into(),
+            message: texts::t("signup-sent"),
         }),
     )
         .into_response())
@@ -324,7 +330,7 @@ pub async fn confirm_account(
 ) -> Result<Json<Accepted>, Problem> {
     state.accounts.confirm(&body.token, ip).await?;
     Ok(Json(Accepted {
-        message: texts::ACCOUNT_CONFIRMED.into(),
+        message: texts::t("account-confirmed"),
     }))
 }
 
@@ -402,6 +408,13 @@ pub async fn read_account(
         confirmed: a.confirmed_at.is_some(),
         created_at: rfc3339(a.created_at),
         password_changed_at: rfc3339(a.password_changed_at),
+        language: state
+            .accounts
+            .settings()
+            .languages
+            .of_account(a.language.as_deref())
+            .code()
+            .to_owned(),
     }))
 }
 
@@ -463,7 +476,7 @@ pub async fn request_recovery(
     Ok((
         StatusCode::ACCEPTED,
         Json(Accepted {
-            message: texts::NEUTRAL_SENTENCE.into(),
+            message: texts::t("recovery-neutral"),
         }),
     )
         .into_response())
@@ -489,7 +502,7 @@ pub async fn complete_recovery(
         .complete_recovery(&body.token, &body.new_password, None, ip)
         .await?;
     Ok(Json(Accepted {
-        message: texts::SUCCESS_SENTENCE.into(),
+        message: texts::t("success-sentence"),
     }))
 }
 

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod cookies;
+pub mod locale;
 pub mod pages;
 pub mod problem;
 pub mod security;
@@ -131,6 +132,10 @@ pub fn router(state: AppState) -> Router {
         // Forms and JSON bodies are small; larger bodies are refused with 413.
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(middleware::from_fn(refuse_large_bodies))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            locale::middleware,
+        ))
         .layer(middleware::from_fn(security::headers))
         .layer(tower::util::option_layer(hsts))
         .layer(middleware::from_fn(track_metrics))
@@ -157,14 +162,14 @@ async fn refuse_large_bodies(req: Request, next: Next) -> Response {
         problem::Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "payload_too_large",
-            texts::TOO_LARGE_API,
+            texts::t("api-too-large"),
         )
         .into_response()
     } else {
         pages::Notice::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            texts::TOO_LARGE_HEADING,
-            texts::TOO_LARGE_PAGE,
+            texts::t("too-large-heading"),
+            texts::t("too-large-page"),
         )
         .into_response()
     }
@@ -191,7 +196,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
         problem::Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "database_unavailable",
-            texts::DATABASE_UNREACHABLE,
+            texts::t("api-database-unreachable"),
         )
         .into_response()
     }
@@ -241,12 +246,13 @@ async fn stylesheet() -> Response {
 
 async fn not_found(uri: axum::http::Uri) -> Response {
     if uri.path().starts_with("/api/") {
-        problem::Problem::new(StatusCode::NOT_FOUND, "not_found", texts::NOT_FOUND).into_response()
+        problem::Problem::new(StatusCode::NOT_FOUND, "not_found", texts::t("not-found"))
+            .into_response()
     } else {
         pages::Notice::new(
             StatusCode::NOT_FOUND,
-            texts::NOT_FOUND_HEADING,
-            texts::NOT_FOUND,
+            texts::t("not-found-heading"),
+            texts::t("not-found"),
         )
         .into_response()
     }

@@ -19,7 +19,8 @@ pub struct Problem {
     pub title: String,
     /// The HTTP status.
     pub status: u16,
-    /// What happened and what to do, for a person.
+    /// What happened and what to do, for a person, in the language of the request
+    /// (`Accept-Language`).
     pub detail: String,
     /// Stable machine-readable code, e.g. `invalid_credentials`, `password_too_common`.
     pub code: String,
@@ -80,17 +81,17 @@ impl From<AccountsError> for Problem {
     fn from(e: AccountsError) -> Self {
         let (status, code) = status_of(&e);
         let detail = match &e {
-            AccountsError::Unauthenticated => texts::BEARER_NEEDED.to_owned(),
+            AccountsError::Unauthenticated => texts::t("api-bearer-needed"),
             AccountsError::Internal(err) => {
                 // Logged here, never shown: the body stays generic.
                 tracing::error!(error = %format!("{err:#}"), code, "request failed");
                 if status == StatusCode::SERVICE_UNAVAILABLE {
-                    texts::UNAVAILABLE.to_owned()
+                    texts::t("unavailable")
                 } else {
-                    texts::INTERNAL.to_owned()
+                    texts::t("internal")
                 }
             }
-            e => e.to_string(),
+            e => texts::error(e),
         };
         Problem::new(status, code, detail)
     }

@@ -1,54 +1,156 @@
-//! Every sentence the pages and the API show a person, in one place (and one language
-//! for now): the help article's own words where it has them, ready for translation.
-//! Texts of domain errors (a refused password, a malformed address) are the `Display`
-//! of those errors.
+//! Which message each answer shows. The sentences themselves live in
+//! `locales/<language>/portal.ftl` (the help article's own words in English); this
+//! module maps what happened (a refusal, a refused password, a malformed address) to
+//! its message, in the language of the request being answered ([`locale::current`]).
 
-/// After a successful reset or change (the article's words).
-pub const SUCCESS_SENTENCE: &str = "You can now log in using the new password you defined.";
-/// After any recovery request, whatever the address (the article's words).
-pub const NEUTRAL_SENTENCE: &str = "If the email address you entered matches an existing account, a password recovery email will be sent to this email address.";
-/// After any sign-up, whatever the address.
-pub const SIGNUP_SENT: &str = "We sent an email to the address you entered. Open the link in it to finish creating your account.";
-/// Heading of [`SIGNUP_SENT`].
-pub const SIGNUP_SENT_HEADING: &str = "Check your email";
-/// After the confirmation link's button.
-pub const ACCOUNT_CONFIRMED: &str = "Your account is confirmed. You can now log in.";
-/// Heading of [`ACCOUNT_CONFIRMED`].
-pub const ACCOUNT_CONFIRMED_HEADING: &str = "Account confirmed";
-/// Heading of [`SUCCESS_SENTENCE`].
-pub const PASSWORD_CHANGED_HEADING: &str = "Password changed";
-/// A form without a valid CSRF token.
-pub const FORM_EXPIRED: &str =
-    "This form has expired or did not come from this site. Go back, reload the page and try again.";
-/// Heading of [`FORM_EXPIRED`].
-pub const FORM_EXPIRED_HEADING: &str = "Form expired";
-/// A form that could not be read (the reason follows in parentheses).
-pub const FORM_UNREADABLE_HEADING: &str = "Incomplete form";
-/// The database or the hashing pool cannot serve now.
-pub const UNAVAILABLE: &str = "The service is temporarily unavailable. Try again in a moment.";
-/// Heading of [`UNAVAILABLE`].
-pub const UNAVAILABLE_HEADING: &str = "Temporarily unavailable";
-/// A bug; the details are in the log, never on the page.
-pub const INTERNAL: &str = "Something went wrong on our side. Try again in a moment.";
-/// Heading of [`INTERNAL`].
-pub const INTERNAL_HEADING: &str = "Something went wrong";
-/// No such page or API path.
-pub const NOT_FOUND: &str = "There is nothing at this address.";
-/// Heading of [`NOT_FOUND`].
-pub const NOT_FOUND_HEADING: &str = "Page not found";
-/// A page's body over the limit.
-pub const TOO_LARGE_PAGE: &str = "What was sent is larger than this page accepts.";
-/// An API body over the limit.
-pub const TOO_LARGE_API: &str = "The request body is larger than 64 KiB.";
-/// Heading of [`TOO_LARGE_PAGE`].
-pub const TOO_LARGE_HEADING: &str = "Too much data";
-/// An API call without a valid bearer token.
-pub const BEARER_NEEDED: &str = "Send a valid session token: Authorization: Bearer <token>.";
-/// `/readyz` while the database is down.
-pub const DATABASE_UNREACHABLE: &str = "The database cannot be reached.";
-/// A used, expired or unknown link.
-pub const LINK_INVALID_HEADING: &str = "Link invalid or expired";
-/// A rate limit.
-pub const TOO_MANY_HEADING: &str = "Too many attempts";
-/// The usual way onwards.
-pub const GO_HOME: &str = "Go to the home page";
+use crate::accounts::AccountsError;
+use crate::domain::{EmailError, PasswordRejection, Weakness};
+use crate::i18n::Lang;
+
+use super::locale;
+
+/// Message `id` in the language of the request being answered.
+pub fn t(id: &str) -> String {
+    locale::current().t(id)
+}
+
+/// What the user is told about a refusal, in the language of the request.
+pub fn error(e: &AccountsError) -> String {
+    let lang = locale::current();
+    match e {
+        AccountsError::InvalidCredentials => lang.t("error-invalid-credentials"),
+        AccountsError::TooManyAttempts => lang.t("error-too-many-attempts"),
+        AccountsError::InvalidToken => lang.t("error-invalid-token"),
+        AccountsError::Rejected(r) => rejection(r, lang),
+        AccountsError::InvalidEmail(e) => email_error(e, lang),
+        AccountsError::CurrentPasswordIncorrect => lang.t("error-current-password-incorrect"),
+        AccountsError::Unauthenticated => lang.t("error-unauthenticated"),
+        AccountsError::Busy => lang.t("error-busy"),
+        AccountsError::Internal(_) => lang.t("internal"),
+    }
+}
+
+/// Why a new password was refused, in `lang`.
+pub fn rejection(r: &PasswordRejection, lang: Lang) -> String {
+    match r {
+        PasswordRejection::TooShort { min, actual } => lang.fmt(
+            "password-too-short",
+            &[("min", (*min).into()), ("actual", (*actual).into())],
+        ),
+        PasswordRejection::TooLong { max } => {
+            lang.fmt("password-too-long", &[("max", (*max).into())])
+        }
+        PasswordRejection::ContainsEmail => lang.t("password-contains-email"),
+        PasswordRejection::ContainsProductName { product } => lang.fmt(
+            "password-contains-product",
+            &[("product", product.as_str().into())],
+        ),
+        PasswordRejection::TooCommon { warning: None } => lang.t("password-too-common"),
+        PasswordRejection::TooCommon {
+            warning: Some(weakness),
+        } => lang.fmt(
+            "password-too-common-because",
+            &[("warning", lang.t(weakness_id(*weakness)).into())],
+        ),
+        PasswordRejection::Mismatch => lang.t("password-mismatch"),
+    }
+}
+
+fn weakness_id(w: Weakness) -> &'static str {
+    match w {
+        Weakness::StraightRows => "password-warning-straight-rows",
+        Weakness::KeyboardPatterns => "password-warning-keyboard-patterns",
+        Weakness::Repeats => "password-warning-repeats",
+        Weakness::RepeatedGroups => "password-warning-repeated-groups",
+        Weakness::Top10 => "password-warning-top-10",
+        Weakness::Top100 => "password-warning-top-100",
+        Weakness::VeryCommon => "password-warning-very-common",
+        Weakness::SimilarToCommon => "password-warning-similar-to-common",
+        Weakness::Sequences => "password-warning-sequences",
+        Weakness::RecentYears => "password-warning-recent-years",
+        Weakness::SingleWord => "password-warning-single-word",
+        Weakness::Dates => "password-warning-dates",
+        Weakness::Names => "password-warning-names",
+        Weakness::CommonNames => "password-warning-common-names",
+    }
+}
+
+/// Why a text is not an email address, in `lang`.
+pub fn email_error(e: &EmailError, lang: Lang) -> String {
+    match e {
+        EmailError::Empty => lang.t("email-empty"),
+        EmailError::Invalid => lang.t("email-invalid"),
+        EmailError::LookAlike => lang.t("email-look-alike"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_read_as_the_documented_english() {
+        let en = Lang::SOURCE;
+        assert_eq!(
+            rejection(&PasswordRejection::TooShort { min: 12, actual: 3 }, en),
+            "Your new password is too short: use at least 12 characters (it has 3)."
+        );
+        assert_eq!(
+            rejection(
+                &PasswordRejection::TooCommon {
+                    warning: Some(Weakness::VeryCommon)
+                },
+                en
+            ),
+            "Your new password is too common or too easy to guess. This is a very common password. Use a longer phrase of unusual words."
+        );
+        assert_eq!(
+            rejection(&PasswordRejection::TooCommon { warning: None }, en),
+            "Your new password is too common or too easy to guess. Use a longer phrase of unusual words."
+        );
+        assert_eq!(
+            rejection(
+                &PasswordRejection::ContainsProductName {
+                    product: "Wallbox portal".into()
+                },
+                en
+            ),
+            "Your new password must not contain the name of the product (Wallbox portal)."
+        );
+    }
+
+    #[test]
+    fn every_weakness_has_the_words_zxcvbn_gives_it_in_english() {
+        use zxcvbn::feedback::Warning as W;
+        for w in [
+            W::StraightRowsOfKeysAreEasyToGuess,
+            W::ShortKeyboardPatternsAreEasyToGuess,
+            W::RepeatsLikeAaaAreEasyToGuess,
+            W::RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess,
+            W::ThisIsATop10Password,
+            W::ThisIsATop100Password,
+            W::ThisIsACommonPassword,
+            W::ThisIsSimilarToACommonlyUsedPassword,
+            W::SequencesLikeAbcAreEasyToGuess,
+            W::RecentYearsAreEasyToGuess,
+            W::AWordByItselfIsEasyToGuess,
+            W::DatesAreOftenEasyToGuess,
+            W::NamesAndSurnamesByThemselvesAreEasyToGuess,
+            W::CommonNamesAndSurnamesAreEasyToGuess,
+        ] {
+            assert_eq!(
+                Lang::SOURCE.t(weakness_id(Weakness::from(w))),
+                w.to_string()
+            );
+        }
+    }
+
+    #[test]
+    fn spanish_plurals_count_the_characters() {
+        let es = Lang::from_code("es").unwrap();
+        let one = rejection(&PasswordRejection::TooShort { min: 12, actual: 1 }, es);
+        assert!(one.ends_with("(tiene 1 carácter)."), "{one}");
+        let many = rejection(&PasswordRejection::TooShort { min: 12, actual: 3 }, es);
+        assert!(many.ends_with("(tiene 3 caracteres)."), "{many}");
+    }
+}

@@ -13,6 +13,7 @@ use portal::clock::ManualClock;
 use portal::store::Store;
 use portal::{Application, Config};
 use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
 use tokio_util::sync::CancellationToken;
 
 /// How long tests wait for an email.
@@ -125,7 +126,21 @@ impl TestApp {
 
     /// A browser on the portal, with an empty cookie jar.
     pub fn browser(&self) -> Browser {
-        Browser::new()
+        self.browser_with(HeaderMap::new())
+    }
+
+    /// A browser whose `Accept-Language` is `accept_language`.
+    pub fn browser_in(&self, accept_language: &str) -> Browser {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            reqwest::header::ACCEPT_LANGUAGE,
+            accept_language.parse().unwrap(),
+        );
+        self.browser_with(headers)
+    }
+
+    fn browser_with(&self, headers: HeaderMap) -> Browser {
+        Browser::with_headers(headers)
             .unwrap()
             .with_base(self.address.parse().unwrap())
     }

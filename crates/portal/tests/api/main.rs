@@ -10,6 +10,7 @@ mod flood;
 mod helpers;
 mod journeys_api;
 mod journeys_html;
+mod languages;
 mod operations;
 mod password_policy;
 mod sessions;

@@ -647,11 +647,14 @@ impl Cluster {
             let parsed = EmailAddress::parse(email).expect("valid address");
             let created = store::insert_account(
                 &mut *tx,
-                &store::new_id(),
-                parsed.as_str(),
-                &parsed.lookup_key(),
-                hash.as_str(),
-                Some(now),
+                store::NewAccount {
+                    id: &store::new_id(),
+                    email: parsed.as_str(),
+                    email_lookup: &parsed.lookup_key(),
+                    password_hash: hash.as_str(),
+                    confirmed_at: Some(now),
+                    language: None,
+                },
                 now,
             )
             .await

@@ -28,7 +28,7 @@ pub(super) async fn confirm_page(
     let token = q.token.unwrap_or_default();
     let res = match state.accounts.confirmation_is_valid(&token, ip).await {
         Ok(true) => {
-            let ctx = Ctx::new(&state, &headers, "Confirm your account", false);
+            let ctx = Ctx::new(&state, &headers, "confirm-title", false);
             render(
                 StatusCode::OK,
                 &ConfirmPage {
@@ -38,7 +38,7 @@ pub(super) async fn confirm_page(
                 ctx.set_cookies,
             )
         }
-        Ok(false) => invalid_link(&state, ("/signup", "Create account"), Vec::new()),
+        Ok(false) => invalid_link(&state, ("/signup", "create-account-link"), Vec::new()),
         Err(AccountsError::TooManyAttempts) => too_many(&state),
         Err(e) => internal(&state, &e),
     };
@@ -59,14 +59,14 @@ pub(super) async fn confirm_submit(
     let res = match state.accounts.confirm(&form.token, ip).await {
         Ok(()) => Notice::new(
             StatusCode::OK,
-            texts::ACCOUNT_CONFIRMED_HEADING,
-            texts::ACCOUNT_CONFIRMED,
+            texts::t("account-confirmed-heading"),
+            texts::t("account-confirmed"),
         )
-        .link("/login", "Log in")
+        .link("/login", "login-link")
         .product(&state)
         .into_response(),
         Err(AccountsError::InvalidToken) => {
-            invalid_link(&state, ("/signup", "Create account"), Vec::new())
+            invalid_link(&state, ("/signup", "create-account-link"), Vec::new())
         }
         Err(AccountsError::TooManyAttempts) => too_many(&state),
         Err(e) => internal(&state, &e),

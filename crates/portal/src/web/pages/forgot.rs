@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::*;
 use crate::accounts::AccountsError;
-use crate::web::{AppState, ClientIp};
+use crate::web::{AppState, ClientIp, locale};
 
 // ---------------------------------------------------------------- forgot password
 
@@ -22,7 +22,7 @@ struct ForgotPage {
 }
 
 pub(super) async fn forgot_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let ctx = Ctx::new(&state, &headers, "Forgot your password?", false);
+    let ctx = Ctx::new(&state, &headers, "forgot-title", false);
     let page = ForgotPage {
         chrome: ctx.chrome,
         email: String::new(),
@@ -45,7 +45,7 @@ pub(super) async fn forgot_submit(
     headers: HeaderMap,
     CsrfForm(form): CsrfForm<ForgotForm>,
 ) -> Response {
-    let ctx = Ctx::new(&state, &headers, "Forgot your password?", false);
+    let ctx = Ctx::new(&state, &headers, "forgot-title", false);
     let res = match state.accounts.request_recovery(&form.email, ip).await {
         Ok(()) => {
             let page = ForgotPage {
@@ -60,7 +60,7 @@ pub(super) async fn forgot_submit(
             let page = ForgotPage {
                 chrome: ctx.chrome,
                 email: form.email,
-                error: Some(e.to_string()),
+                error: Some(texts::email_error(&e, locale::current())),
                 sent: false,
             };
             render(StatusCode::UNPROCESSABLE_ENTITY, &page, ctx.set_cookies)

@@ -20,7 +20,7 @@ struct LandingPage {
 
 pub(super) async fn landing(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let logged_in = current_account(&state, &headers).await.is_some();
-    let ctx = Ctx::new(&state, &headers, "Welcome", logged_in);
+    let ctx = Ctx::new(&state, &headers, "welcome-title", logged_in);
     render(
         StatusCode::OK,
         &LandingPage { chrome: ctx.chrome },
@@ -41,7 +41,7 @@ pub(super) async fn login_page(State(state): State<AppState>, headers: HeaderMap
     if current_account(&state, &headers).await.is_some() {
         return see_other("/account", Vec::new());
     }
-    let ctx = Ctx::new(&state, &headers, "Log in", false);
+    let ctx = Ctx::new(&state, &headers, "login-title", false);
     let page = LoginPage {
         chrome: ctx.chrome,
         email: String::new(),
@@ -91,11 +91,11 @@ pub(super) async fn login_submit(
         Err(e @ (AccountsError::Internal(_) | AccountsError::Busy)) => internal(&state, &e),
         Err(e) => {
             let (status, _) = problem::status_of(&e);
-            let ctx = Ctx::new(&state, &headers, "Log in", false);
+            let ctx = Ctx::new(&state, &headers, "login-title", false);
             let page = LoginPage {
                 chrome: ctx.chrome,
                 email: form.email,
-                error: Some(e.to_string()),
+                error: Some(texts::error(&e)),
                 notice: None,
             };
             render(status, &page, ctx.set_cookies)

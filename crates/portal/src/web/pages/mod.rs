@@ -21,11 +21,10 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use super::locale::{SwitchLink, Tr};
 use super::{AppState, cookies, problem, texts};
 use crate::accounts::Account;
 use crate::accounts::AccountsError;
-
-pub use super::texts::{NEUTRAL_SENTENCE, SUCCESS_SENTENCE};
 
 /// Routes of the HTML portal.
 pub fn routes() -> Router<AppState> {
@@ -52,18 +51,63 @@ pub fn routes() -> Router<AppState> {
         .route("/settings", get(settings::settings_page))
         .route("/settings/security", get(settings::security_page))
         .route(
+            "/settings/language",
+            get(settings::language_page).post(settings::language_submit),
+        )
+        .route(
             "/settings/security/password",
             get(settings::change_page).post(settings::change_submit),
         )
         .route("/logout", post(login::logout))
 }
 
-/// What the layout shows around every page.
+/// What the layout shows around every page, and the page's texts in its language.
 struct Chrome {
     title: String,
     product: String,
     logged_in: bool,
     csrf: String,
+    tr: Tr,
+    languages: Vec<SwitchLink>,
+}
+
+impl Chrome {
+    fn new(title_id: &str, product: &str, logged_in: bool, csrf: String) -> Self {
+        let tr = Tr::current(product);
+        Self {
+            title: tr.t(title_id),
+            product: product.to_owned(),
+            logged_in,
+            csrf,
+            tr,
+            languages: super::locale::switch_links(),
+        }
+    }
+
+    /// The page's language, for `<html lang>`.
+    fn lang(&self) -> &'static str {
+        self.tr.code()
+    }
+
+    /// Message `id` in the page's language.
+    fn t(&self, id: &str) -> String {
+        self.tr.t(id)
+    }
+
+    /// Message `id` with the variable `name`.
+    fn with<'a>(
+        &self,
+        id: &str,
+        name: &str,
+        value: impl Into<fluent_bundle::FluentValue<'a>>,
+    ) -> String {
+        self.tr.with(id, name, value)
+    }
+
+    /// Message `id` as HTML with its link to `href` (use with `|safe`).
+    fn link(&self, id: &str, href: &str) -> String {
+        self.tr.link(id, href)
+    }
 }
 
 /// A page being answered: its chrome plus the cookies to set.
@@ -73,8 +117,9 @@ struct Ctx {
 }
 
 impl Ctx {
-    fn new(state: &AppState, headers: &HeaderMap, title: &str, logged_in: bool) -> Self {
-        Self::for_session(state, headers, title, logged_in, None)
+    /// The page titled with message `title_id`.
+    fn new(state: &AppState, headers: &HeaderMap, title_id: &str, logged_in: bool) -> Self {
+        Self::for_session(state, headers, title_id, logged_in, None)
     }
 
     /// Like [`Ctx::new`] for a response that sets a new session cookie: its forms must
@@ -82,7 +127,7 @@ impl Ctx {
     fn for_session(
         state: &AppState,
         headers: &HeaderMap,
-        title: &str,
+        title_id: &str,
         logged_in: bool,
         session: Option<&str>,
     ) -> Self {
@@ -93,12 +138,7 @@ impl Ctx {
             session,
         );
         Self {
-            chrome: Chrome {
-                title: title.to_owned(),
-                product: state.product.to_string(),
-                logged_in,
-                csrf,
-            },
+            chrome: Chrome::new(title_id, &state.product, logged_in, csrf),
             set_cookies: cookie.into_iter().collect(),
         }
     }
@@ -117,7 +157,7 @@ fn render(status: StatusCode, template: &impl Template, set_cookies: Vec<HeaderV
             tracing::error!(error = %e, "template rendering failed");
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong on our side.",
+                texts::t("internal-short"),
             )
                 .into_response()
         }
@@ -134,8 +174,9 @@ struct MessagePage {
     link: Option<(String, String)>,
 }
 
-/// A page with one message and a link onwards (by default to the home page). Built,
-/// then answered: `Notice::new(status, heading, text).link(..).product(&state)`.
+/// A page with one message and a link onwards (by default to the home page), in the
+/// request's language. Built, then answered:
+/// `Notice::new(status, texts::t(heading), text).link(..).product(&state)`.
 pub struct Notice {
     status: StatusCode,
     heading: String,
@@ -147,20 +188,20 @@ pub struct Notice {
 
 impl Notice {
     /// A notice; shown as an error unless `status` is a success.
-    pub fn new(status: StatusCode, heading: &str, text: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, heading: String, text: String) -> Self {
         Self {
             status,
-            heading: heading.to_owned(),
-            text: text.into(),
-            link: ("/".to_owned(), texts::GO_HOME.to_owned()),
+            heading,
+            text,
+            link: ("/".to_owned(), texts::t("go-home")),
             set_cookies: Vec::new(),
             product: String::new(),
         }
     }
 
-    /// Where to go from here.
-    pub fn link(mut self, href: &str, label: &str) -> Self {
-        self.link = (href.to_owned(), label.to_owned());
+    /// Where to go from here: `href`, labelled with message `label_id`.
+    pub fn link(mut self, href: &str, label_id: &str) -> Self {
+        self.link = (href.to_owned(), texts::t(label_id));
         self
     }
 
@@ -179,13 +220,10 @@ impl Notice {
 
 impl IntoResponse for Notice {
     fn into_response(self) -> Response {
+        let mut chrome = Chrome::new("go-home", &self.product, false, String::new());
+        chrome.title.clone_from(&self.heading);
         let page = MessagePage {
-            chrome: Chrome {
-                title: self.heading.clone(),
-                product: self.product,
-                logged_in: false,
-                csrf: String::new(),
-            },
+            chrome,
             heading: self.heading,
             text: self.text,
             is_error: !self.status.is_success(),
@@ -199,8 +237,8 @@ fn internal(state: &AppState, e: &AccountsError) -> Response {
     if matches!(e, AccountsError::Busy) {
         let mut res = Notice::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            texts::UNAVAILABLE_HEADING,
-            e.to_string(),
+            texts::t("unavailable-heading"),
+            texts::error(e),
         )
         .product(state)
         .into_response();
@@ -214,16 +252,16 @@ fn internal(state: &AppState, e: &AccountsError) -> Response {
     {
         return Notice::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            texts::UNAVAILABLE_HEADING,
-            texts::UNAVAILABLE,
+            texts::t("unavailable-heading"),
+            texts::t("unavailable"),
         )
         .product(state)
         .into_response();
     }
     Notice::new(
         StatusCode::INTERNAL_SERVER_ERROR,
-        texts::INTERNAL_HEADING,
-        texts::INTERNAL,
+        texts::t("internal-heading"),
+        texts::t("internal"),
     )
     .product(state)
     .into_response()
@@ -233,8 +271,8 @@ fn csrf_refused() -> Response {
     recovery_headers(
         Notice::new(
             StatusCode::FORBIDDEN,
-            texts::FORM_EXPIRED_HEADING,
-            texts::FORM_EXPIRED,
+            texts::t("form-expired-heading"),
+            texts::t("form-expired"),
         )
         .into_response(),
     )
@@ -262,11 +300,9 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequest<S> for HtmlForm<T> 
             Ok(Form(v)) => Ok(HtmlForm(v)),
             Err(e) => Err(Notice::new(
                 StatusCode::BAD_REQUEST,
-                texts::FORM_UNREADABLE_HEADING,
-                format!(
-                    "The form could not be read ({}). Go back, reload the page and try again.",
-                    e.body_text()
-                ),
+                texts::t("form-unreadable-heading"),
+                super::locale::current()
+                    .fmt("form-unreadable", &[("reason", e.body_text().into())]),
             )
             .into_response()),
         }
@@ -351,11 +387,13 @@ struct TokenQuery {
     token: Option<String>,
 }
 
+/// A used, expired or unknown link; `retry` is where to get a new one and the message
+/// id of that link's label.
 fn invalid_link(state: &AppState, retry: (&str, &str), set_cookies: Vec<HeaderValue>) -> Response {
     Notice::new(
         StatusCode::BAD_REQUEST,
-        texts::LINK_INVALID_HEADING,
-        AccountsError::InvalidToken.to_string(),
+        texts::t("link-invalid-heading"),
+        texts::error(&AccountsError::InvalidToken),
     )
     .link(retry.0, retry.1)
     .cookies(set_cookies)
@@ -366,8 +404,8 @@ fn invalid_link(state: &AppState, retry: (&str, &str), set_cookies: Vec<HeaderVa
 fn too_many(state: &AppState) -> Response {
     Notice::new(
         StatusCode::TOO_MANY_REQUESTS,
-        texts::TOO_MANY_HEADING,
-        AccountsError::TooManyAttempts.to_string(),
+        texts::t("too-many-heading"),
+        texts::error(&AccountsError::TooManyAttempts),
     )
     .product(state)
     .into_response()

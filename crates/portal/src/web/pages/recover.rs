@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::*;
 use crate::accounts::AccountsError;
-use crate::web::{AppState, ClientIp, cookies};
+use crate::web::{AppState, ClientIp, cookies, locale};
 
 // ---------------------------------------------------------------- recovery
 
@@ -73,7 +73,7 @@ fn recover_form(
     error: Option<String>,
     status: StatusCode,
 ) -> Response {
-    let ctx = Ctx::new(state, headers, "Choose a new password", false);
+    let ctx = Ctx::new(state, headers, "recover-title", false);
     let page = RecoverPage {
         chrome: ctx.chrome,
         email,
@@ -85,11 +85,7 @@ fn recover_form(
 
 /// A used, expired or unknown recovery link: offer a new one.
 fn dead_recovery_link(state: &AppState, set_cookies: Vec<HeaderValue>) -> Response {
-    invalid_link(
-        state,
-        ("/forgot-password", "Ask for a new link"),
-        set_cookies,
-    )
+    invalid_link(state, ("/forgot-password", "ask-new-link"), set_cookies)
 }
 
 #[derive(Deserialize)]
@@ -125,10 +121,10 @@ pub(super) async fn recover_submit(
             cookies.push(session_cookie(&state, "", 0));
             Notice::new(
                 StatusCode::OK,
-                texts::PASSWORD_CHANGED_HEADING,
-                SUCCESS_SENTENCE,
+                texts::t("password-changed-heading"),
+                texts::t("success-sentence"),
             )
-            .link("/login", "Log in")
+            .link("/login", "login-link")
             .cookies(cookies)
             .product(&state)
             .into_response()
@@ -142,7 +138,7 @@ pub(super) async fn recover_submit(
                 &state,
                 &headers,
                 email,
-                Some(r.to_string()),
+                Some(texts::rejection(&r, locale::current())),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
         }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::*;
 use crate::accounts::{AccountsError, Client, SessionKind};
-use crate::web::{AppState, ClientIp, cookies};
+use crate::web::{AppState, ClientIp, cookies, locale};
 
 // ---------------------------------------------------------------- account + settings
 
@@ -20,59 +20,109 @@ struct AccountPage {
     since: String,
 }
 
-fn date(unix: i64) -> String {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(&fmt).ok())
-        .unwrap_or_default()
-}
-
 pub(super) async fn account_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let Some(account) = current_account(&state, &headers).await else {
         return see_other("/login", Vec::new());
     };
-    let ctx = Ctx::new(&state, &headers, "Your account", true);
+    let ctx = Ctx::new(&state, &headers, "account-title", true);
     let page = AccountPage {
         chrome: ctx.chrome,
         email: account.email,
-        since: date(account.created_at),
+        since: locale::current().date(account.created_at),
     };
     render(StatusCode::OK, &page, ctx.set_cookies)
+}
+
+/// Which part of Settings a page shows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Overview,
+    Security,
+    Language,
+}
+
+/// A language the account's emails can be written in.
+struct LanguageChoice {
+    code: &'static str,
+    name: String,
+    selected: bool,
 }
 
 #[derive(Template)]
 #[template(path = "settings.html")]
 struct SettingsPage {
     chrome: Chrome,
-    security: bool,
+    section: Section,
     changed: String,
+    languages: Vec<LanguageChoice>,
+    saved: bool,
 }
 
 pub(super) async fn settings_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    settings(state, headers, false).await
+    settings(state, headers, Section::Overview, false).await
 }
 
 pub(super) async fn security_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    settings(state, headers, true).await
+    settings(state, headers, Section::Security, false).await
 }
 
-pub(super) async fn settings(state: AppState, headers: HeaderMap, security: bool) -> Response {
+pub(super) async fn language_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    settings(state, headers, Section::Language, false).await
+}
+
+async fn settings(state: AppState, headers: HeaderMap, section: Section, saved: bool) -> Response {
     let Some(account) = current_account(&state, &headers).await else {
         return see_other("/login", Vec::new());
     };
-    let ctx = Ctx::new(
-        &state,
-        &headers,
-        if security { "Security" } else { "Settings" },
-        true,
-    );
+    let title = match section {
+        Section::Overview => "settings-title",
+        Section::Security => "security-tab",
+        Section::Language => "language-tab",
+    };
+    let ctx = Ctx::new(&state, &headers, title, true);
+    let languages = &state.accounts.settings().languages;
+    let emails_in = languages.of_account(account.language.as_deref());
     let page = SettingsPage {
         chrome: ctx.chrome,
-        security,
-        changed: date(account.password_changed_at),
+        section,
+        changed: locale::current().date(account.password_changed_at),
+        languages: languages
+            .enabled()
+            .iter()
+            .map(|l| LanguageChoice {
+                code: l.code(),
+                name: l.t("language-name"),
+                selected: *l == emails_in,
+            })
+            .collect(),
+        saved,
     };
     render(StatusCode::OK, &page, ctx.set_cookies)
+}
+
+#[derive(Deserialize)]
+pub(super) struct LanguageForm {
+    #[serde(default)]
+    language: String,
+}
+
+/// Sets the language of the account's emails.
+pub(super) async fn language_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    CsrfForm(form): CsrfForm<LanguageForm>,
+) -> Response {
+    let Some(session) = cookies::get(&headers, cookies::SESSION) else {
+        return see_other("/login", Vec::new());
+    };
+    let Some(lang) = state.accounts.settings().languages.get(&form.language) else {
+        return settings(state, headers, Section::Language, false).await;
+    };
+    match state.accounts.set_language(&session, lang).await {
+        Ok(()) => settings(state, headers, Section::Language, true).await,
+        Err(AccountsError::Unauthenticated) => see_other("/login", Vec::new()),
+        Err(e) => internal(&state, &e),
+    }
 }
 
 #[derive(Template)]
@@ -88,7 +138,7 @@ pub(super) async fn change_page(State(state): State<AppState>, headers: HeaderMa
     let Some(account) = current_account(&state, &headers).await else {
         return see_other("/login", Vec::new());
     };
-    let ctx = Ctx::new(&state, &headers, "Password", true);
+    let ctx = Ctx::new(&state, &headers, "password-title", true);
     let page = ChangePage {
         chrome: ctx.chrome,
         email: account.email,
@@ -140,16 +190,16 @@ pub(super) async fn change_submit(
             let ctx = Ctx::for_session(
                 &state,
                 &headers,
-                texts::PASSWORD_CHANGED_HEADING,
+                "password-changed-heading",
                 true,
                 Some(new_session.token.expose()),
             );
             let page = MessagePage {
                 chrome: ctx.chrome,
-                heading: texts::PASSWORD_CHANGED_HEADING.into(),
-                text: SUCCESS_SENTENCE.into(),
+                heading: texts::t("password-changed-heading"),
+                text: texts::t("success-sentence"),
                 is_error: false,
-                link: Some(("/account".into(), "Back to your account".into())),
+                link: Some(("/account".into(), texts::t("back-to-account"))),
             };
             let mut set = ctx.set_cookies;
             set.push(cookie);
@@ -163,11 +213,11 @@ pub(super) async fn change_submit(
                 .await
                 .map(|a| a.email)
                 .unwrap_or_default();
-            let ctx = Ctx::new(&state, &headers, "Password", true);
+            let ctx = Ctx::new(&state, &headers, "password-title", true);
             let page = ChangePage {
                 chrome: ctx.chrome,
                 email,
-                error: Some(e.to_string()),
+                error: Some(texts::error(&e)),
                 min_length: state.accounts.policy().min_length(),
             };
             render(status, &page, ctx.set_cookies)

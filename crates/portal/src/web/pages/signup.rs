@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::*;
 use crate::accounts::AccountsError;
-use crate::web::{AppState, ClientIp};
+use crate::web::{AppState, ClientIp, locale};
 
 // ---------------------------------------------------------------- sign-up
 
@@ -22,7 +22,7 @@ struct SignupPage {
 }
 
 pub(super) async fn signup_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let ctx = Ctx::new(&state, &headers, "Create account", false);
+    let ctx = Ctx::new(&state, &headers, "signup-title", false);
     let page = SignupPage {
         chrome: ctx.chrome,
         email: String::new(),
@@ -54,25 +54,26 @@ pub(super) async fn signup_submit(
             &form.password,
             form.confirm_password.as_deref(),
             ip,
+            locale::current(),
         )
         .await
     {
         Ok(()) => Notice::new(
             StatusCode::OK,
-            texts::SIGNUP_SENT_HEADING,
-            texts::SIGNUP_SENT,
+            texts::t("signup-sent-heading"),
+            texts::t("signup-sent"),
         )
-        .link("/login", "Back to log in")
+        .link("/login", "back-to-login")
         .product(&state)
         .into_response(),
         Err(e @ (AccountsError::Internal(_) | AccountsError::Busy)) => internal(&state, &e),
         Err(AccountsError::TooManyAttempts) => too_many(&state),
         Err(e) => {
-            let ctx = Ctx::new(&state, &headers, "Create account", false);
+            let ctx = Ctx::new(&state, &headers, "signup-title", false);
             let page = SignupPage {
                 chrome: ctx.chrome,
                 email: form.email,
-                error: Some(e.to_string()),
+                error: Some(texts::error(&e)),
                 min_length: state.accounts.policy().min_length(),
             };
             render(StatusCode::UNPROCESSABLE_ENTITY, &page, ctx.set_cookies)
