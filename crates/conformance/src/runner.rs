@@ -3,7 +3,7 @@
 //! and what the page showed.
 
 use std::fs::File;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -64,129 +64,108 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         "no features directory at {} (use --features DIR)",
         features.display()
     );
-    let tags = options
-        .tags
-        .as_deref()
-        .map(|t| {
-            t.parse::<TagOperation>()
-                .map_err(|e| anyhow::anyhow!("bad tag expression {t:?}: {e}"))
-        })
-        .transpose()?;
-
-    let external = match (&options.base_url, &options.sink_url) {
-        (Some(base), Some(sink)) => {
-            Some((base.clone(), sink.as_str().trim_end_matches('/').to_owned()))
-        }
-        _ => None,
+    let selection = Selection::new(&options)?;
+    let target = start_target(&options).await?;
+    let driver = match options.browser {
+        true => Some(ChromeDriver::start().await?),
+        false => None,
     };
-    let stack_started = Instant::now();
-    let shared = if external.is_none() {
-        Some(Arc::new(
-            Stack::start(StackKind::Shared)
-                .await
-                .context("starting the in-process portal")?,
-        ))
-    } else {
-        None
-    };
-    let stack_time = stack_started.elapsed();
-    let driver = if options.browser {
-        Some(ChromeDriver::start().await?)
-    } else {
-        None
-    };
-    let suite = Arc::new(Suite::new(
-        match (&external, &shared) {
-            (Some((base_url, sink_url)), _) => Target::External {
-                base_url: base_url.clone(),
-                sink_url: sink_url.clone(),
-            },
-            (None, Some(stack)) => Target::Shared(stack.clone()),
-            (None, None) => anyhow::bail!("no target was started"),
+    println!(
+        "Conformance suite: {}, {}, features from {}",
+        target.description,
+        if options.browser {
+            "Chromium (WebDriver)"
+        } else {
+            "HTTP"
         },
+        features.display()
+    );
+    let suite = Arc::new(Suite::new(
+        target.target,
         driver.as_ref().map(|d| d.url().to_owned()),
         out_dir.clone(),
     ));
+    let failures = FailureLog::default();
+    let execution_failed = suite
+        .clone()
+        .scope(run_features(&options, &features, &selection, &failures))
+        .await?;
+    if let Some(d) = driver {
+        d.stop().await;
+    }
+    stop_shared_stack(suite).await;
 
-    let target = match &external {
-        Some((base, sink)) => format!("{base} (mail: {sink})"),
-        None => format!(
+    let failures = failures.lines();
+    let report = Report {
+        passed: !execution_failed && failures.is_empty(),
+        scenarios_run: selection.selected(),
+        skipped: selection.skipped(),
+        failures,
+        elapsed: started.elapsed(),
+    };
+    print_summary(&report, &out_dir);
+    Ok(report)
+}
+
+/// The run's target, and how to name it in the banner.
+struct StartedTarget {
+    target: Target,
+    description: String,
+}
+
+/// The deployed portal the options name, or an in-process stack started for the run.
+async fn start_target(options: &Options) -> anyhow::Result<StartedTarget> {
+    if let (Some(base), Some(sink)) = (&options.base_url, &options.sink_url) {
+        let sink_url = sink.as_str().trim_end_matches('/').to_owned();
+        return Ok(StartedTarget {
+            description: format!("{base} (mail: {sink_url})"),
+            target: Target::External {
+                base_url: base.clone(),
+                sink_url,
+            },
+        });
+    }
+    let started = Instant::now();
+    let stack = Stack::start(StackKind::Shared)
+        .await
+        .context("starting the in-process portal")?;
+    Ok(StartedTarget {
+        description: format!(
             "in-process portal at {} (portal, fresh {} database and sink started in {} ms)",
-            shared
-                .as_ref()
-                .map(|s| s.base_url().as_str())
-                .unwrap_or_default(),
-            shared
-                .as_ref()
-                .map(|s| s.database_kind())
-                .unwrap_or_default(),
-            stack_time.as_millis()
+            stack.base_url(),
+            stack.database_kind(),
+            started.elapsed().as_millis()
         ),
-    };
-    let mode = if options.browser {
-        "Chromium (WebDriver)"
-    } else {
-        "HTTP"
-    };
-    println!(
-        "Conformance suite: {target}, {mode}, features from {}",
-        features.display()
-    );
+        target: Target::Shared(Arc::new(stack)),
+    })
+}
 
-    let skipped = Arc::new(Mutex::new(Vec::<String>::new()));
-    let selected = Arc::new(Mutex::new(0usize));
-    let filter = {
-        let skipped = skipped.clone();
-        let selected = selected.clone();
-        let external = external.is_some();
-        let browser = options.browser;
-        let name = options.name.as_ref().map(|n| n.to_lowercase());
-        move |feat: &gherkin::Feature, rule: Option<&gherkin::Rule>, sc: &gherkin::Scenario| {
-            let all_tags = || {
-                feat.tags
-                    .iter()
-                    .chain(rule.iter().flat_map(|r| &r.tags))
-                    .chain(sc.tags.iter())
-            };
-            if let Some(t) = &tags
-                && !t.eval(all_tags())
-            {
-                return false;
-            }
-            if let Some(n) = &name
-                && !sc.name.to_lowercase().contains(n)
-            {
-                return false;
-            }
-            let reason = if external && all_tags().any(|t| t == IN_PROCESS_TAG) {
-                Some(
-                    "@in-process: an external target gives no control over the portal's clock, mail server or limits",
-                )
-            } else if browser && all_tags().any(|t| t == NOT_IN_BROWSER_TAG) {
-                Some("@not-in-browser: Chromium's own form validation never sends this")
-            } else {
-                None
-            };
-            if let Some(reason) = reason {
-                lock(&skipped).push(format!(
-                    "{} › {} (line {}) — {reason}",
-                    feat.name, sc.name, sc.position.line
-                ));
-                return false;
-            }
-            *lock(&selected) += 1;
-            true
-        }
-    };
+/// Stops the in-process stack the scenarios shared, once nothing else holds it.
+async fn stop_shared_stack(suite: Arc<Suite>) {
+    if let Ok(suite) = Arc::try_unwrap(suite)
+        && let Target::Shared(stack) = suite.target
+        && let Ok(stack) = Arc::try_unwrap(stack)
+    {
+        stack.stop().await;
+    }
+}
 
-    let failures = Arc::new(Mutex::new(Vec::<String>::new()));
+/// Runs the selected scenarios with the console, JUnit and JSON writers and the failure
+/// log; true if cucumber saw a failure.
+async fn run_features(
+    options: &Options,
+    features: &Path,
+    selection: &Selection,
+    failures: &FailureLog,
+) -> anyhow::Result<bool> {
+    let out_dir = options.out_dir();
     let junit = File::create(out_dir.join("junit.xml")).context("creating junit.xml")?;
     let json = File::create(out_dir.join("cucumber.json")).context("creating cucumber.json")?;
     let concurrency = options
         .concurrency
         .unwrap_or(if options.browser { 2 } else { 16 });
-
-    let run = PortalWorld::cucumber()
+    let selection = selection.clone();
+    let writer = PortalWorld::cucumber()
         .max_concurrent_scenarios(concurrency)
         .before(before_scenario)
         .after(after_scenario)
@@ -196,7 +175,8 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
                 .tee::<PortalWorld, _>(writer::JUnit::for_tee(junit, 0))
                 .tee::<PortalWorld, _>(writer::Json::for_tee(json))
                 .tee::<PortalWorld, _>(
-                    FailureLog(failures.clone())
+                    failures
+                        .clone()
                         .discard_stats_writes()
                         .discard_arbitrary_writes(),
                 )
@@ -204,29 +184,111 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         )
         .fail_on_skipped()
         .with_cli(cli::Opts::<_, _, _, cli::Empty>::default())
-        .filter_run(features, filter);
-    let writer = suite.clone().scope(run).await;
+        .filter_run(features, move |feat, rule, sc| {
+            selection.admits(feat, rule, sc)
+        })
+        .await;
+    Ok(writer.execution_has_failed())
+}
 
-    if let Some(d) = driver {
-        d.stop().await;
-    }
-    drop(suite);
-    if let Some(stack) = shared.and_then(|s| Arc::try_unwrap(s).ok()) {
-        stack.stop().await;
+/// Which scenarios run: those the tag expression and the name filter pick, minus those
+/// the target or the browser cannot run (kept, with the reason, for the summary).
+#[derive(Debug, Clone)]
+struct Selection {
+    tags: Option<TagOperation>,
+    name: Option<String>,
+    external: bool,
+    browser: bool,
+    selected: Arc<Mutex<usize>>,
+    skipped: Arc<Mutex<Vec<String>>>,
+}
+
+impl Selection {
+    fn new(options: &Options) -> anyhow::Result<Self> {
+        let tags = options
+            .tags
+            .as_deref()
+            .map(|t| {
+                t.parse::<TagOperation>()
+                    .map_err(|e| anyhow::anyhow!("bad tag expression {t:?}: {e}"))
+            })
+            .transpose()?;
+        Ok(Self {
+            tags,
+            name: options.name.as_ref().map(|n| n.to_lowercase()),
+            external: options.is_external(),
+            browser: options.browser,
+            selected: Arc::default(),
+            skipped: Arc::default(),
+        })
     }
 
-    let failures = lock(&failures).clone();
-    let skipped = lock(&skipped).clone();
-    let passed = !writer.execution_has_failed() && failures.is_empty();
-    let report = Report {
-        passed,
-        scenarios_run: *lock(&selected),
-        skipped,
-        failures,
-        elapsed: started.elapsed(),
-    };
-    print_summary(&report, &out_dir);
-    Ok(report)
+    /// Whether the scenario runs; counts it as selected or skipped.
+    fn admits(
+        &self,
+        feat: &gherkin::Feature,
+        rule: Option<&gherkin::Rule>,
+        sc: &gherkin::Scenario,
+    ) -> bool {
+        if let Some(t) = &self.tags
+            && !t.eval(tags_of(feat, rule, sc))
+        {
+            return false;
+        }
+        if let Some(n) = &self.name
+            && !sc.name.to_lowercase().contains(n)
+        {
+            return false;
+        }
+        if let Some(reason) = self.cannot_run(feat, rule, sc) {
+            lock(&self.skipped).push(format!(
+                "{} › {} (line {}) — {reason}",
+                feat.name, sc.name, sc.position.line
+            ));
+            return false;
+        }
+        *lock(&self.selected) += 1;
+        true
+    }
+
+    /// Why this run cannot run the scenario, if it cannot.
+    fn cannot_run(
+        &self,
+        feat: &gherkin::Feature,
+        rule: Option<&gherkin::Rule>,
+        sc: &gherkin::Scenario,
+    ) -> Option<&'static str> {
+        let has = |tag| tags_of(feat, rule, sc).any(|t| t == tag);
+        if self.external && has(IN_PROCESS_TAG) {
+            Some(
+                "@in-process: an external target gives no control over the portal's clock, mail server or limits",
+            )
+        } else if self.browser && has(NOT_IN_BROWSER_TAG) {
+            Some("@not-in-browser: Chromium's own form validation never sends this")
+        } else {
+            None
+        }
+    }
+
+    fn selected(&self) -> usize {
+        *lock(&self.selected)
+    }
+
+    fn skipped(&self) -> Vec<String> {
+        lock(&self.skipped).clone()
+    }
+}
+
+/// The tags of a scenario: its feature's, its rule's and its own.
+fn tags_of<'a>(
+    feat: &'a gherkin::Feature,
+    rule: Option<&'a gherkin::Rule>,
+    sc: &'a gherkin::Scenario,
+) -> impl Iterator<Item = &'a String> + Clone {
+    feat.tags
+        .iter()
+        .chain(rule.into_iter().flat_map(|r| r.tags.iter()))
+        .chain(sc.tags.iter())
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -260,19 +322,6 @@ fn print_summary(report: &Report, out_dir: &std::path::Path) {
     );
 }
 
-fn has_tag(
-    feat: &gherkin::Feature,
-    rule: Option<&gherkin::Rule>,
-    sc: &gherkin::Scenario,
-    tag: &str,
-) -> bool {
-    feat.tags
-        .iter()
-        .chain(rule.iter().flat_map(|r| &r.tags))
-        .chain(sc.tags.iter())
-        .any(|t| t == tag)
-}
-
 /// Gives a scenario that needs control over the portal a stack of its own.
 fn before_scenario<'a>(
     feat: &'a gherkin::Feature,
@@ -281,7 +330,7 @@ fn before_scenario<'a>(
     world: &'a mut PortalWorld,
 ) -> LocalBoxFuture<'a, ()> {
     async move {
-        if has_tag(feat, rule, sc, IN_PROCESS_TAG)
+        if tags_of(feat, rule, sc).any(|t| t == IN_PROCESS_TAG)
             && let Err(e) = world.use_private_stack().await
         {
             panic!("setting up the scenario failed: {e:#}");
@@ -338,10 +387,14 @@ pub fn screenshot_name(feature: &str, scenario: &str, line: usize) -> PathBuf {
 }
 
 /// Collects one line per failed step (or failed hook) for the final summary.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 struct FailureLog(Arc<Mutex<Vec<String>>>);
 
 impl FailureLog {
+    fn lines(&self) -> Vec<String> {
+        lock(&self.0).clone()
+    }
+
     fn scenario(
         &self,
         feat: &gherkin::Feature,
