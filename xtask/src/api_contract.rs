@@ -142,8 +142,8 @@ struct Portal {
 impl Portal {
     fn start(bin: &Path, dir: &Path) -> anyhow::Result<Self> {
         let accounts = dir.join("demo-accounts.json");
-        let demo = serde_json::json!([{ "email": DEMO_EMAIL, "password": DEMO_PASSWORD }]);
-        std::fs::write(&accounts, demo.to_string())?;
+        let demo = demo_accounts_json(true);
+        std::fs::write(&accounts, demo)?;
         let mut command = Command::new(bin);
         // Nothing from the caller's environment (a relay, a database, a public URL).
         for (name, _) in std::env::vars_os() {
@@ -203,27 +203,43 @@ impl Drop for Portal {
     }
 }
 
-/// `POST /api/v1/sessions` as the demo account: a bearer token.
+/// `POST /api/v1/sessions` as the demo account: a bearer token. Plain HTTP/1.1 over a
+/// loopback socket, so that xtask needs no HTTP client of its own.
 fn log_in(base: &str) -> anyhow::Result<String> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    rt.block_on(async {
-        let r = reqwest::Client::new()
-            .post(format!("{base}/api/v1/sessions"))
-            .json(&serde_json::json!({ "email": DEMO_EMAIL, "password": DEMO_PASSWORD }))
-            .send()
-            .await?;
-        let status = r.status();
-        let body: serde_json::Value = r.json().await?;
-        if status != reqwest::StatusCode::CREATED {
-            bail!("the demo account's log-in answered {status}: {body}");
-        }
-        body["token"]
-            .as_str()
-            .map(str::to_owned)
-            .context("no token in the log-in answer")
-    })
+    use std::io::{Read as _, Write as _};
+    let addr = base
+        .strip_prefix("http://")
+        .context("the portal's base URL is not http://")?;
+    let body = demo_accounts_json(false);
+    let mut stream = std::net::TcpStream::connect(addr)
+        .with_context(|| format!("Failed to connect to the portal at {addr}"))?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    write!(
+        stream,
+        "POST /api/v1/sessions HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    let status = answer.split_whitespace().nth(1).unwrap_or_default();
+    if status != "201" {
+        bail!("the demo account's log-in answered {status}: {answer}");
+    }
+    let token = answer
+        .split("\"token\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .filter(|t| !t.is_empty())
+        .context("no token in the log-in answer")?;
+    Ok(token.to_owned())
+}
+
+/// The demo account as JSON: the list the portal seeds (`list`), or one log-in body.
+/// Its address and password are plain ASCII, so no escaping is needed.
+fn demo_accounts_json(list: bool) -> String {
+    let one = format!(r#"{{"email":"{DEMO_EMAIL}","password":"{DEMO_PASSWORD}"}}"#);
+    if list { format!("[{one}]") } else { one }
 }
 
 /// A fresh directory under the system's temporary one; removed on drop.
