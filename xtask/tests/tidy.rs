@@ -280,7 +280,11 @@ fn is_prose(s: &str) -> bool {
 fn shown_literals(text: &str) -> Vec<(usize, String)> {
     let text = text.split("\n#[cfg(test)]").next().unwrap_or(text);
     let chars: Vec<char> = text.chars().collect();
-    let at = |i: usize, s: &str| s.chars().enumerate().all(|(k, c)| chars.get(i + k) == Some(&c));
+    let at = |i: usize, s: &str| {
+        s.chars()
+            .enumerate()
+            .all(|(k, c)| chars.get(i + k) == Some(&c))
+    };
     let mut out = Vec::new();
     // Open brackets of an attribute or log macro being skipped: (closer, depth).
     let mut skipping: Option<(char, char, usize)> = None;
@@ -311,7 +315,9 @@ fn shown_literals(text: &str) -> Vec<(usize, String)> {
                 continue;
             }
             if chars.get(i + 1) == Some(&'\\') {
-                let end = (i + 2..chars.len()).find(|&k| chars[k] == '\'').unwrap_or(i);
+                let end = (i + 2..chars.len())
+                    .find(|&k| chars[k] == '\'')
+                    .unwrap_or(i);
                 i = end + 1;
                 continue;
             }
