@@ -226,6 +226,8 @@ struct RowJson<'a> {
     attachments: u64,
     #[serde(rename = "Snippet")]
     snippet: &'a str,
+    #[serde(rename = "Codes")]
+    codes: &'a [String],
 }
 
 fn page_json(page: &Page, start: usize) -> ApiResult<Response> {
@@ -247,6 +249,7 @@ fn page_json(page: &Page, start: usize) -> ApiResult<Response> {
             size: e.size,
             attachments: e.summary.attachments,
             snippet: &e.summary.snippet,
+            codes: &e.summary.codes,
         })
         .collect();
     let body = PageJson {

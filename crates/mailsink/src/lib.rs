@@ -19,6 +19,7 @@
 
 pub mod client;
 mod clock;
+mod codes;
 mod faults;
 mod host;
 mod http;

@@ -76,6 +76,10 @@ pub struct Message {
     pub links: Vec<String>,
     #[serde(rename = "Envelope", default)]
     pub envelope: Envelope,
+    /// One-time codes and tokens: codes near "code", "PIN", "OTP", "token" or
+    /// "verification" in the text and HTML, then token-like link parameters.
+    #[serde(rename = "Codes", default)]
+    pub codes: Vec<String>,
 }
 
 /// One row of a listing (`GET /api/v1/messages`).
@@ -111,6 +115,9 @@ pub struct MessageSummary {
     pub attachments: u64,
     #[serde(rename = "Snippet")]
     pub snippet: String,
+    /// As [`Message::codes`].
+    #[serde(rename = "Codes", default)]
+    pub codes: Vec<String>,
 }
 
 /// A page of a listing or search.

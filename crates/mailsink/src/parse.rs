@@ -11,6 +11,7 @@ use linkify::{LinkFinder, LinkKind};
 use mail_parser::{MessageParser, MimeHeaders, PartType};
 use serde::{Deserialize, Serialize};
 
+use crate::codes;
 use crate::model::{Address, Attachment, Envelope, Message};
 
 /// Longest snippet shown in listings (Mailpit shows about 250 characters).
@@ -38,6 +39,9 @@ pub(crate) struct Summary {
     /// Lower-cased body text (capped) for plain-word search.
     pub search_body: String,
     pub envelope: Envelope,
+    /// One-time codes and tokens (`codes.rs`).
+    #[serde(default)]
+    pub codes: Vec<String>,
 }
 
 /// Parses a message; `None` when mail-parser found no header with a value, which means
@@ -102,6 +106,7 @@ pub(crate) fn summarize(raw: &[u8], envelope: &Envelope) -> Summary {
         // Unparseable: keep it findable by its raw text.
         let text = String::from_utf8_lossy(truncate_bytes(raw, SEARCH_BODY_BYTES));
         return Summary {
+            codes: codes::find(&text, "", || extract_links(&text, "")),
             snippet: snippet_of(&text),
             search_body: text.to_lowercase(),
             envelope: envelope.clone(),
@@ -109,6 +114,7 @@ pub(crate) fn summarize(raw: &[u8], envelope: &Envelope) -> Summary {
         };
     };
     let body = msg.body_text(0).unwrap_or_default();
+    let html = html_str(&msg);
     let attachments = classify_attachments(&msg)
         .into_iter()
         .filter(|(_, inline)| !inline)
@@ -126,6 +132,7 @@ pub(crate) fn summarize(raw: &[u8], envelope: &Envelope) -> Summary {
         snippet: snippet_of(&body),
         search_body: truncate_at_char(&body, SEARCH_BODY_BYTES).to_lowercase(),
         envelope: envelope.clone(),
+        codes: codes::find(&body, html, || extract_links(&body, html)),
     }
 }
 
@@ -223,6 +230,7 @@ pub(crate) fn full_message(
         }
     }
     message.links = extract_links(&message.text, &message.html);
+    message.codes = codes::find(&message.text, &message.html, || message.links.clone());
     message
 }
 
@@ -259,11 +267,15 @@ fn text_part(msg: &mail_parser::Message<'_>) -> String {
 /// mail-parser would otherwise convert plain text to HTML, which Mailpit clients do not
 /// expect.
 fn html_part(msg: &mail_parser::Message<'_>) -> String {
+    html_str(msg).to_owned()
+}
+
+fn html_str<'m>(msg: &'m mail_parser::Message<'_>) -> &'m str {
     msg.html_body
         .first()
         .and_then(|&i| msg.parts.get(i as usize))
         .and_then(|p| match &p.body {
-            PartType::Html(h) => Some(h.to_string()),
+            PartType::Html(h) => Some(h.as_ref()),
             _ => None,
         })
         .unwrap_or_default()

@@ -58,12 +58,37 @@ pub(crate) fn redact(line: &[u8], in_auth: bool) -> String {
     }
     let mut words = text.split_whitespace();
     match (words.next(), words.next(), words.next()) {
-        (Some(verb), Some(mechanism), Some(_)) if verb.eq_ignore_ascii_case("AUTH") => {
-            clean(&format!("{verb} {mechanism} ***"))
+        (Some(verb), Some(mechanism), rest) if verb.eq_ignore_ascii_case("AUTH") => {
+            // Only a mechanism name we know is shown: anything else may be a secret
+            // sent in the wrong place.
+            let known = SASL_MECHANISMS
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(mechanism));
+            match (known, rest) {
+                (true, None) => clean(text),
+                (true, Some(_)) => clean(&format!("{verb} {mechanism} ***")),
+                (false, _) => clean(&format!("{verb} ***")),
+            }
         }
         _ => clean(text),
     }
 }
+
+/// SASL mechanisms a transcript may name.
+const SASL_MECHANISMS: &[&str] = &[
+    "PLAIN",
+    "LOGIN",
+    "CRAM-MD5",
+    "DIGEST-MD5",
+    "XOAUTH2",
+    "OAUTHBEARER",
+    "GSSAPI",
+    "NTLM",
+    "SCRAM-SHA-1",
+    "SCRAM-SHA-256",
+    "EXTERNAL",
+    "ANONYMOUS",
+];
 
 #[derive(Default)]
 struct Record {
@@ -269,6 +294,8 @@ mod tests {
         assert_eq!(redact(b"AUTH PLAIN AGFAYg==\r\n", false), "AUTH PLAIN ***");
         assert_eq!(redact(b"auth login dXNlcg==\r\n", false), "auth login ***");
         assert_eq!(redact(b"AUTH LOGIN\r\n", false), "AUTH LOGIN");
+        assert_eq!(redact(b"AUTH c2VjcmV0\r\n", false), "AUTH ***");
+        assert_eq!(redact(b"AUTH CRAM-MD5\r\n", false), "AUTH CRAM-MD5");
         assert_eq!(redact(b"cGFzcw==\r\n", true), "***");
         assert_eq!(redact(b"*\r\n", true), "*");
         assert_eq!(
@@ -376,7 +403,7 @@ mod tests {
             ) {
                 let shown = redact(line.as_bytes(), in_auth);
                 let words: Vec<&str> = line.split_whitespace().collect();
-                let is_auth = words.len() >= 3 && words[0].eq_ignore_ascii_case("AUTH");
+                let is_auth = words.len() >= 2 && words[0].eq_ignore_ascii_case("AUTH");
                 if in_auth || is_auth {
                     prop_assert!(!shown.contains(SECRET), "{line:?} -> {shown:?}");
                 }

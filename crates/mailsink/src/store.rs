@@ -75,6 +75,7 @@ impl Entry {
             size: self.size,
             attachments: s.attachments,
             snippet: s.snippet.clone(),
+            codes: s.codes.clone(),
         }
     }
 }

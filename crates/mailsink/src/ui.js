@@ -53,6 +53,7 @@ async function loadList() {
         el("span", { className: "time", textContent: when(m.Created) })),
       el("div", { className: "subject", textContent: m.Subject || "(no subject)" }),
       el("div", { className: "snippet", textContent: (m.Attachments ? "📎 " : "") + m.Snippet }));
+    if ((m.Codes || []).length) li.append(el("div", { className: "row-codes", textContent: `Code: ${m.Codes[0]}` }));
     li.dataset.id = m.ID;
     li.tabIndex = 0;
     li.addEventListener("click", () => openMessage(m.ID));
@@ -67,6 +68,34 @@ async function loadList() {
   $("status").textContent = q
     ? `${data.messages_count} of ${data.total} match`
     : `${data.total} message${data.total === 1 ? "" : "s"}, ${data.unread} unread`;
+}
+
+// Copies `text`; the clipboard API needs a secure context (localhost is one), so a
+// selected hidden field is the fallback elsewhere.
+async function copy(text, button) {
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch (_) {
+    const t = el("textarea", { value: text });
+    document.body.append(t);
+    t.select();
+    document.execCommand("copy");
+    t.remove();
+  }
+  const label = button.textContent;
+  button.textContent = "Copied";
+  setTimeout(() => { button.textContent = label; }, 1200);
+}
+function showCodes(codes) {
+  const box = $("codes");
+  box.replaceChildren();
+  if (!codes.length) return;
+  box.append(el("span", { className: "label", textContent: "Codes" }));
+  for (const c of codes) {
+    const b = el("button", { type: "button", className: "copy", textContent: "Copy", title: `Copy ${c}` });
+    b.addEventListener("click", () => copy(c, b));
+    box.append(el("span", { className: "code" }, el("code", { textContent: c }), b));
+  }
 }
 
 function field(dl, name, value) {
@@ -100,6 +129,7 @@ async function openMessage(id) {
   field(dl, "Date", when(m.Date));
   field(dl, "Envelope", `MAIL FROM:<${m.Envelope.From}> RCPT TO:${m.Envelope.To.map((t) => `<${t}>`).join(" ")}`);
   field(dl, "Size", fmtSize(m.Size));
+  showCodes(m.Codes || []);
   $("download").href = `/api/v1/message/${m.ID}/raw`;
   $("download").download = `${m.ID}.eml`;
   $("text").textContent = m.Text || "(no text part)";
