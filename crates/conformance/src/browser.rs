@@ -179,6 +179,16 @@ impl HttpBrowser {
         Self::with_headers(reqwest::header::HeaderMap::new())
     }
 
+    /// A fresh browser asking for pages in the language `code` (`Accept-Language`).
+    pub fn speaking(code: &str) -> anyhow::Result<Self> {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::ACCEPT_LANGUAGE,
+            HeaderValue::from_str(code).context("a language code")?,
+        );
+        Self::with_headers(headers)
+    }
+
     /// A fresh browser that sends `headers` with every request (e.g. a forged `Host`).
     pub fn with_headers(mut headers: reqwest::header::HeaderMap) -> anyhow::Result<Self> {
         headers
@@ -282,6 +292,9 @@ impl HttpBrowser {
     }
 }
 
+/// The no-break spaces (U+00A0, U+202F) an XPath test reads as spaces.
+const NO_BREAK: &str = "\u{a0}\u{202f}";
+
 /// How long a click may take to replace the page in Chromium.
 const NAVIGATION_WAIT: Duration = Duration::from_secs(5);
 
@@ -304,14 +317,21 @@ pub fn xpath_literal(s: &str) -> String {
 }
 
 impl WebBrowser {
-    /// Opens a new WebDriver session (a fresh Chromium profile, so no cookies).
-    pub async fn connect(webdriver_url: &str) -> anyhow::Result<Self> {
+    /// Opens a new WebDriver session (a fresh Chromium profile, so no cookies) whose
+    /// pages are asked for in the language `code`.
+    pub async fn connect(webdriver_url: &str, code: &str) -> anyhow::Result<Self> {
+        let mut args: Vec<String> = crate::chromedriver::CHROMIUM_ARGS
+            .iter()
+            .map(|a| (*a).to_owned())
+            .collect();
+        args.push(format!("--lang={code}"));
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),
             serde_json::json!({
                 "binary": crate::chromedriver::CHROMIUM,
-                "args": crate::chromedriver::CHROMIUM_ARGS,
+                "args": args,
+                "prefs": { "intl": { "accept_languages": code } },
             }),
         );
         let client = fantoccini::ClientBuilder::rustls()
@@ -332,9 +352,12 @@ impl WebBrowser {
 
     async fn clickable(&self, name: &str) -> anyhow::Result<fantoccini::elements::Element> {
         let n = xpath_literal(&html::normalize(name));
+        // No-break spaces (French puts them before `?` and `:`) read as spaces, as
+        // `html::normalize` reads them.
+        let text = format!("normalize-space(translate(., '{NO_BREAK}', '  '))");
         let xpath = format!(
-            "//a[@href][normalize-space(@aria-label)={n} or (not(@aria-label) and normalize-space(.)={n})] \
-             | //button[normalize-space(@aria-label)={n} or (not(@aria-label) and normalize-space(.)={n})] \
+            "//a[@href][normalize-space(@aria-label)={n} or (not(@aria-label) and {text}={n})] \
+             | //button[normalize-space(@aria-label)={n} or (not(@aria-label) and {text}={n})] \
              | //input[(@type='submit' or @type='button') and (normalize-space(@value)={n} or normalize-space(@aria-label)={n})]"
         );
         for el in self.client.find_all(Locator::XPath(&xpath)).await? {
@@ -375,7 +398,8 @@ impl WebBrowser {
     async fn field(&self, label: &str) -> anyhow::Result<fantoccini::elements::Element> {
         let l = xpath_literal(&html::normalize(label));
         let label_xpath = format!(
-            "//label[normalize-space(.)={l} or normalize-space(translate(., '*:', ''))={l}]"
+            "//label[normalize-space(translate(., '{NO_BREAK}', '  '))={l} \
+             or normalize-space(translate(., '{NO_BREAK}*:', '  '))={l}]"
         );
         if let Ok(label_el) = self.client.find(Locator::XPath(&label_xpath)).await {
             if let Some(id) = label_el.attr("for").await? {

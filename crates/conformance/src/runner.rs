@@ -322,7 +322,8 @@ fn print_summary(report: &Report, out_dir: &std::path::Path) {
     );
 }
 
-/// Gives a scenario that needs control over the portal a stack of its own.
+/// Makes the World speak the feature's language, and gives a scenario that needs
+/// control over the portal a stack of its own.
 fn before_scenario<'a>(
     feat: &'a gherkin::Feature,
     rule: Option<&'a gherkin::Rule>,
@@ -330,6 +331,11 @@ fn before_scenario<'a>(
     world: &'a mut PortalWorld,
 ) -> LocalBoxFuture<'a, ()> {
     async move {
+        if let Some(code) = feature_language(feat)
+            && let Err(e) = world.speak(&code).await
+        {
+            panic!("setting up the scenario failed: {e:#}");
+        }
         if tags_of(feat, rule, sc).any(|t| t == IN_PROCESS_TAG)
             && let Err(e) = world.use_private_stack().await
         {
@@ -337,6 +343,12 @@ fn before_scenario<'a>(
         }
     }
     .boxed_local()
+}
+
+/// The language a feature is written in (its `# language:` line), if it says.
+fn feature_language(feat: &gherkin::Feature) -> Option<String> {
+    let source = std::fs::read_to_string(feat.path.as_ref()?).ok()?;
+    crate::world::words::declared_language(&source)
 }
 
 fn after_scenario<'a>(

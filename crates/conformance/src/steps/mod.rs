@@ -17,3 +17,4 @@ mod mail;
 mod pages;
 mod recovery;
 mod someone_else;
+mod translated;

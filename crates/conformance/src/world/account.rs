@@ -6,8 +6,8 @@ use anyhow::{Context as _, bail, ensure};
 use url::Url;
 
 use super::mail::CONFIRMATION_EMAIL;
-use super::{Account, Answer, PortalWorld, new_password, with_kelvin_sign};
-use crate::browser::{Browser, HttpBrowser};
+use super::{Account, Answer, PortalWorld, Words, new_password, with_kelvin_sign};
+use crate::browser::Browser;
 use crate::mail;
 
 /// Which browser a session check looks at.
@@ -47,14 +47,14 @@ impl PortalWorld {
         let password = new_password("Initial");
         let mut b = self.sign_up_elsewhere(&email, &password).await?;
         let link = self.confirmation_link()?;
-        confirm_account(&mut b, &link).await?;
+        confirm_account(&mut b, &link, self.words).await?;
         self.account = Some(Account { email, password });
         Ok(())
     }
 
     /// Signs `email` up in browser `b`; the page shows the answer.
     async fn sign_up_in(&self, b: &mut Browser, email: &str, password: &str) -> anyhow::Result<()> {
-        if let Err(e) = sign_up(b, &self.base_url(), email, password).await {
+        if let Err(e) = sign_up(b, &self.base_url(), email, password, self.words).await {
             bail!(
                 "signing up {email} failed: {e:#}\n      the {}",
                 b.describe().await
@@ -66,7 +66,7 @@ impl PortalWorld {
     /// Signs `email` up in a throwaway HTTP browser and waits for the confirmation email
     /// (its link kept); returns the browser.
     async fn sign_up_elsewhere(&mut self, email: &str, password: &str) -> anyhow::Result<Browser> {
-        let mut b = Browser::Http(HttpBrowser::new()?);
+        let mut b = self.http_browser()?;
         self.sign_up_in(&mut b, email, password).await?;
         if let Err(e) = self.confirmation_email_arrives(email).await {
             let e = e.context(format!("the sign-up {}", b.describe().await));
@@ -106,7 +106,7 @@ impl PortalWorld {
     /// the account's address and password, "Log in".
     pub async fn log_in(&mut self) -> anyhow::Result<()> {
         let (email, password, base) = (self.email()?, self.password()?, self.base_url());
-        let ok = log_in(&mut self.browser, &base, &email, &password).await?;
+        let ok = log_in(&mut self.browser, &base, &email, &password, self.words).await?;
         ensure!(
             ok,
             "logging in with the account's password did not reach the account page"
@@ -118,8 +118,8 @@ impl PortalWorld {
     /// session.
     pub async fn log_in_on_other_device(&mut self) -> anyhow::Result<()> {
         let (email, password, base) = (self.email()?, self.password()?, self.base_url());
-        let mut b = Browser::Http(HttpBrowser::new()?);
-        let ok = log_in(&mut b, &base, &email, &password).await?;
+        let mut b = self.http_browser()?;
+        let ok = log_in(&mut b, &base, &email, &password, self.words).await?;
         ensure!(
             ok,
             "the other device could not log in; its {}",
@@ -133,7 +133,7 @@ impl PortalWorld {
     /// keeps what the portal gave it (its device cookie), not the session.
     pub async fn logged_in_before(&mut self) -> anyhow::Result<()> {
         self.log_in().await?;
-        self.click("Log out").await?;
+        self.click(self.words.log_out).await?;
         self.assert_logged_out(Device::This).await
     }
 
@@ -141,8 +141,8 @@ impl PortalWorld {
     /// account home (with its Settings icon) was reached.
     async fn can_log_in_with(&mut self, password: &str) -> anyhow::Result<(bool, String)> {
         let (email, base) = (self.email()?, self.base_url());
-        let mut b = self.suite.browser().await?;
-        let r = log_in(&mut b, &base, &email, password).await;
+        let mut b = self.suite.browser(self.words).await?;
+        let r = log_in(&mut b, &base, &email, password, self.words).await;
         let page = b.describe().await;
         b.close().await;
         Ok((r?, page))
@@ -222,7 +222,7 @@ impl PortalWorld {
             Device::Other => self.other_device.as_mut().context("no other device")?,
         };
         b.open(&account).await?;
-        let logged_in = is_logged_in(b).await?;
+        let logged_in = is_logged_in(b, self.words).await?;
         Ok((logged_in, b.describe().await))
     }
 
@@ -236,7 +236,7 @@ impl PortalWorld {
         let password = new_password("Signup");
         let mut answers = Vec::new();
         for address in std::iter::repeat_n(&email, times).chain([&fresh]) {
-            let mut b = Browser::Http(HttpBrowser::new()?);
+            let mut b = self.http_browser()?;
             self.sign_up_in(&mut b, address, &password).await?;
             answers.push(Answer::of_sign_up(&mut b, address).await?);
         }
@@ -268,7 +268,7 @@ impl PortalWorld {
     pub async fn sign_up_with_kelvin_sign(&mut self) -> anyhow::Result<()> {
         let typed = with_kelvin_sign(&self.email()?)?;
         let (base, password) = (self.base_url(), new_password("Lookalike"));
-        sign_up(&mut self.browser, &base, &typed, &password).await?;
+        sign_up(&mut self.browser, &base, &typed, &password, self.words).await?;
         self.rejected_password = Some(password);
         self.record_answer().await
     }
@@ -303,9 +303,9 @@ impl PortalWorld {
             UnconfirmedPassword::Wrong => new_password("Wrong"),
         };
         let base = self.base_url();
-        let mut b = self.suite.browser().await?;
+        let mut b = self.suite.browser(self.words).await?;
         let answer = async {
-            log_in(&mut b, &base, &account.email, &password).await?;
+            log_in(&mut b, &base, &account.email, &password, self.words).await?;
             Answer::of(&mut b).await
         }
         .await;
@@ -319,7 +319,7 @@ impl PortalWorld {
     pub async fn sign_up_with_unconfirmed_address(&mut self) -> anyhow::Result<()> {
         let email = self.unconfirmed()?.email.clone();
         let (base, password) = (self.base_url(), new_password("Mine"));
-        sign_up(&mut self.browser, &base, &email, &password).await?;
+        sign_up(&mut self.browser, &base, &email, &password, self.words).await?;
         self.account = Some(Account { email, password });
         Ok(())
     }
@@ -327,7 +327,7 @@ impl PortalWorld {
     /// Confirms the account with the last confirmation link, in the scenario's browser.
     pub async fn confirm_with_link(&mut self) -> anyhow::Result<()> {
         let link = self.confirmation_link()?;
-        confirm_account(&mut self.browser, &link).await
+        confirm_account(&mut self.browser, &link, self.words).await
     }
 
     /// The password of the unconfirmed sign-up does not open the account.
@@ -337,49 +337,51 @@ impl PortalWorld {
     }
 }
 
-/// Logs in through the pages; true if the account home was reached.
+/// Logs in through the pages (their `words`); true if the account home was reached.
 pub(super) async fn log_in(
     b: &mut Browser,
     base: &Url,
     email: &str,
     password: &str,
+    words: &Words,
 ) -> anyhow::Result<bool> {
     b.open(base).await?;
-    b.click("Continue with email").await?;
-    b.fill("Email", email).await?;
-    b.fill("Password", password).await?;
-    b.click("Log in").await?;
-    is_logged_in(b).await
+    b.click(words.continue_with_email).await?;
+    b.fill(words.email, email).await?;
+    b.fill(words.password, password).await?;
+    b.click(words.log_in).await?;
+    is_logged_in(b, words).await
 }
 
 /// Signs `email` up through the pages: the landing page, "Continue with email", "Create
-/// account", the address and password (twice if asked), "Create account".
+/// account", the address and password (twice if asked), "Create account" (in `words`).
 pub(super) async fn sign_up(
     b: &mut Browser,
     base: &Url,
     email: &str,
     password: &str,
+    words: &Words,
 ) -> anyhow::Result<()> {
     b.open(base).await?;
-    b.click("Continue with email").await?;
-    b.click("Create account").await?;
-    b.fill("Email", email).await?;
-    b.fill("Password", password).await?;
-    if b.has_field("Confirm password").await? {
-        b.fill("Confirm password", password).await?;
+    b.click(words.continue_with_email).await?;
+    b.click(words.create_account).await?;
+    b.fill(words.email, email).await?;
+    b.fill(words.password, password).await?;
+    if b.has_field(words.confirm_password).await? {
+        b.fill(words.confirm_password, password).await?;
     }
-    b.click("Create account").await
+    b.click(words.create_account).await
 }
 
 /// Opens a confirmation link in `b` and confirms the account.
-async fn confirm_account(b: &mut Browser, link: &Url) -> anyhow::Result<()> {
+async fn confirm_account(b: &mut Browser, link: &Url, words: &Words) -> anyhow::Result<()> {
     b.open(link).await?;
-    if b.has_clickable("Confirm account").await? {
-        b.click("Confirm account").await?;
+    if b.has_clickable(words.confirm_account).await? {
+        b.click(words.confirm_account).await?;
     }
     let text = b.text().await?;
     ensure!(
-        text.contains("Your account is confirmed"),
+        text.contains(words.account_confirmed),
         "confirming the account did not work; the {}",
         b.describe().await
     );
@@ -387,6 +389,6 @@ async fn confirm_account(b: &mut Browser, link: &Url) -> anyhow::Result<()> {
 }
 
 /// Logged in = the page offers the Settings icon or "Log out".
-async fn is_logged_in(b: &mut Browser) -> anyhow::Result<bool> {
-    Ok(b.has_clickable("Settings").await? || b.has_clickable("Log out").await?)
+async fn is_logged_in(b: &mut Browser, words: &Words) -> anyhow::Result<bool> {
+    Ok(b.has_clickable(words.settings).await? || b.has_clickable(words.log_out).await?)
 }

@@ -20,17 +20,19 @@ impl PortalWorld {
             Some(c) => c.to_owned(),
             None => self.password()?,
         };
-        self.click("Settings").await?;
-        self.click("Security").await?;
-        self.click_in_panel("Password", "Edit").await?;
-        self.change_password_form(&current, "Update password").await
+        let w = self.words;
+        self.click(w.settings).await?;
+        self.click(w.security).await?;
+        self.click_in_panel(w.password_panel, w.edit).await?;
+        self.change_password_form(&current, w.update_password).await
     }
 
     async fn change_password_form(&mut self, current: &str, button: &str) -> anyhow::Result<()> {
         let new = new_password("Changed");
-        self.fill("Current password", current).await?;
-        self.fill("New password", &new).await?;
-        self.fill("Confirm new password", &new).await?;
+        let w = self.words;
+        self.fill(w.current_password, current).await?;
+        self.fill(w.new_password, &new).await?;
+        self.fill(w.confirm_new_password, &new).await?;
         self.click(button).await?;
         self.settle_password(&new).await
     }

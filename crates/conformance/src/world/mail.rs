@@ -48,6 +48,23 @@ impl PortalWorld {
         Ok(())
     }
 
+    /// The last recovery email is written in the scenario's language (its HTML says so
+    /// in `<html lang>`).
+    pub fn recovery_email_is_in_my_language(&self) -> anyhow::Result<()> {
+        let msg = self
+            .recovery_email
+            .as_ref()
+            .context("no recovery email was received")?;
+        let lang = format!("<html lang=\"{}\"", self.words.code);
+        ensure!(
+            msg.html.contains(&lang),
+            "the recovery email is not in the language of the feature ({}): subject {:?}",
+            self.words.code,
+            msg.subject
+        );
+        Ok(())
+    }
+
     /// A confirmation email (not "someone tried to sign up") reaches the account.
     pub async fn confirmation_email_to_account(&mut self) -> anyhow::Result<()> {
         let email = self.email()?;

@@ -27,16 +27,18 @@ mod mail;
 mod pages;
 mod recovery;
 mod someone_else;
+pub mod words;
 
 pub use account::{Device, UnconfirmedPassword};
 pub use control::MailServer;
 pub use recovery::{SpecialPassword, Tamper};
 pub use someone_else::ScriptedForm;
+pub use words::Words;
 
 /// The sentence the forgot-password page shows for any address (the help article's words).
-pub const NEUTRAL_ANSWER: &str = "If the email address you entered matches an existing account, a password recovery email will be sent to this email address.";
+pub const NEUTRAL_ANSWER: &str = words::ENGLISH.neutral_answer;
 /// The sentence after a successful reset or change.
-pub const SUCCESS: &str = "You can now log in using the new password you defined.";
+pub const SUCCESS: &str = words::ENGLISH.success;
 /// The answer past a rate limit.
 pub const TOO_MANY_ATTEMPTS: &str = "Too many attempts. Wait a few minutes and try again.";
 
@@ -91,11 +93,12 @@ impl Suite {
         format!("qa-{what}-{}-{n}@example.com", self.run_id)
     }
 
-    /// A fresh browser of the kind this run uses.
-    pub async fn browser(&self) -> anyhow::Result<Browser> {
+    /// A fresh browser of the kind this run uses, asking for pages in the language of
+    /// `words`.
+    pub async fn browser(&self, words: &Words) -> anyhow::Result<Browser> {
         match &self.webdriver {
-            Some(url) => Ok(Browser::Web(WebBrowser::connect(url).await?)),
-            None => Ok(Browser::Http(HttpBrowser::new()?)),
+            Some(url) => Ok(Browser::Web(WebBrowser::connect(url, words.code).await?)),
+            None => Ok(Browser::Http(HttpBrowser::speaking(words.code)?)),
         }
     }
 }
@@ -192,6 +195,8 @@ pub struct PortalWorld {
     unconfirmed: Option<Account>,
     /// The link of the last confirmation email received.
     confirmation_link: Option<Url>,
+    /// The language of the scenario's feature, and the words its pages use.
+    words: &'static Words,
 }
 
 impl PortalWorld {
@@ -201,7 +206,7 @@ impl PortalWorld {
             let suite = Suite::current()?;
             let target = suite.target.clone();
             Ok(Self {
-                browser: suite.browser().await?,
+                browser: suite.browser(&words::ENGLISH).await?,
                 mailbox: Mailbox::new(&target.sink_url()),
                 target,
                 suite,
@@ -222,6 +227,7 @@ impl PortalWorld {
                 crowd: Vec::new(),
                 unconfirmed: None,
                 confirmation_link: None,
+                words: &words::ENGLISH,
             })
         };
         // Cucumber shows only the error's first line: keep its causes.
@@ -239,6 +245,24 @@ impl PortalWorld {
         self.mailbox = Mailbox::new(&stack.sink_url());
         self.target = Target::Private(stack);
         Ok(())
+    }
+
+    /// Speaks the language `code` (a feature's `# language:`): the scenario's browsers
+    /// ask for pages in it, and the World's own gestures look for its words.
+    pub async fn speak(&mut self, code: &str) -> anyhow::Result<()> {
+        let words = words::of(code)
+            .with_context(|| format!("the suite does not speak {code:?} (see world/words.rs)"))?;
+        if words.code != self.words.code {
+            self.words = words;
+            self.browser.close().await;
+            self.browser = self.suite.browser(words).await?;
+        }
+        Ok(())
+    }
+
+    /// A throwaway HTTP browser in the scenario's language.
+    fn http_browser(&self) -> anyhow::Result<Browser> {
+        Ok(Browser::Http(HttpBrowser::speaking(self.words.code)?))
     }
 
     /// Closes the browsers and stops a private stack.

@@ -4,7 +4,7 @@
 use anyhow::ensure;
 use htmlform::markup;
 
-use super::{Answer, PortalWorld, SUCCESS};
+use super::{Answer, PortalWorld};
 
 impl PortalWorld {
     /// Opens the portal's public URL.
@@ -53,7 +53,7 @@ impl PortalWorld {
             "expected an error message (role=\"alert\") on the page"
         );
         ensure!(
-            !self.browser.text().await?.contains(SUCCESS),
+            !self.browser.text().await?.contains(self.words.success),
             "the page says the password was changed"
         );
         if let Some(words) = words {

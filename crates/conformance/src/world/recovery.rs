@@ -6,7 +6,7 @@
 use anyhow::{Context as _, bail, ensure};
 use url::Url;
 
-use super::{NEUTRAL_ANSWER, PortalWorld, SUCCESS, new_password, with_kelvin_sign};
+use super::{PortalWorld, new_password, with_kelvin_sign};
 use crate::browser::{Browser, HttpBrowser};
 use crate::mail;
 
@@ -42,7 +42,7 @@ impl PortalWorld {
     /// Enters the account's address on the forgot-password page and presses `button`.
     pub async fn enter_email_and_click(&mut self, button: &str) -> anyhow::Result<()> {
         let email = self.email()?;
-        self.fill("Email", &email).await?;
+        self.fill(self.words.email, &email).await?;
         self.click(button).await?;
         self.record_answer().await
     }
@@ -50,18 +50,19 @@ impl PortalWorld {
     /// From wherever the browser is: the landing page, "Continue with email", "Forgot
     /// your password?", the address, "Restore password".
     pub async fn ask_recovery_for(&mut self, email: &str) -> anyhow::Result<()> {
+        let w = self.words;
         self.go_to_portal().await?;
-        self.click("Continue with email").await?;
-        self.click("Forgot your password?").await?;
-        self.fill("Email", email).await?;
-        self.click("Restore password").await?;
+        self.click(w.continue_with_email).await?;
+        self.click(w.forgot_password).await?;
+        self.fill(w.email, email).await?;
+        self.click(w.restore_password).await?;
         self.record_answer().await
     }
 
     /// "I asked to restore my password": the journey's first half, up to the email.
     pub async fn asked_recovery(&mut self) -> anyhow::Result<()> {
         self.ask_recovery_for_mine(1).await?;
-        self.see(NEUTRAL_ANSWER).await?;
+        self.see(self.words.neutral_answer).await?;
         self.recovery_email_arrives().await
     }
 
@@ -190,9 +191,10 @@ impl PortalWorld {
 
     /// Fills "New password" and "Confirm new password" and presses "Validate".
     async fn set_new_password(&mut self, password: &str, confirmation: &str) -> anyhow::Result<()> {
-        self.fill("New password", password).await?;
-        self.fill("Confirm new password", confirmation).await?;
-        self.click("Validate").await
+        let w = self.words;
+        self.fill(w.new_password, password).await?;
+        self.fill(w.confirm_new_password, confirmation).await?;
+        self.click(w.validate).await
     }
 
     /// The article's "Enter a new password and validate" with a strong new password; the
@@ -217,7 +219,7 @@ impl PortalWorld {
     /// otherwise it was refused.
     pub(super) async fn settle_password(&mut self, password: &str) -> anyhow::Result<()> {
         let text = self.browser.text().await?;
-        if text.contains(SUCCESS) {
+        if text.contains(self.words.success) {
             self.password_changed(password.to_owned())
         } else {
             self.rejected_password = Some(password.to_owned());
@@ -245,16 +247,16 @@ impl PortalWorld {
     /// The recovery page does not let anyone set a password with this link: either it
     /// offers no form, or the form refuses.
     pub async fn recovery_link_refused(&mut self) -> anyhow::Result<()> {
-        if self.browser.has_field("New password").await? {
+        if self.browser.has_field(self.words.new_password).await? {
             let pw = new_password("Sneaky");
             self.set_new_password(&pw, &pw).await?;
-            if self.browser.text().await?.contains(SUCCESS) {
+            if self.browser.text().await?.contains(self.words.success) {
                 self.password_changed(pw)?;
                 bail!("the link was accepted: a new password was set with it");
             }
         } else {
             ensure!(
-                !self.browser.text().await?.contains(SUCCESS),
+                !self.browser.text().await?.contains(self.words.success),
                 "the page says the password was changed"
             );
         }
@@ -340,23 +342,24 @@ impl PortalWorld {
     /// another site could make the browser send (the session cookie goes along).
     pub async fn forged_cross_site_change(&mut self) -> anyhow::Result<()> {
         let (email, password, base) = (self.email()?, self.password()?, self.base_url());
-        let mut b = Browser::Http(HttpBrowser::new()?);
+        let w = self.words;
+        let mut b = self.http_browser()?;
         ensure!(
-            super::account::log_in(&mut b, &base, &email, &password).await?,
+            super::account::log_in(&mut b, &base, &email, &password, w).await?,
             "could not log in to prepare the forged request; the {}",
             b.describe().await
         );
-        b.click("Settings").await?;
-        b.click("Security").await?;
-        b.click("Edit").await?;
+        b.click(w.settings).await?;
+        b.click(w.security).await?;
+        b.click(w.edit).await?;
         let new = new_password("Forged");
-        b.fill("Current password", &password).await?;
-        b.fill("New password", &new).await?;
-        b.fill("Confirm new password", &new).await?;
+        b.fill(w.current_password, &password).await?;
+        b.fill(w.new_password, &new).await?;
+        b.fill(w.confirm_new_password, &new).await?;
         let Browser::Http(mut http) = b else {
             unreachable!("built as an HTTP browser above")
         };
-        http.click_without_field("Update password", "csrf").await?;
+        http.click_without_field(w.update_password, "csrf").await?;
         self.keep_scripted_answer(&http)?;
         self.rejected_password = Some(new);
         Ok(())
@@ -370,7 +373,7 @@ impl PortalWorld {
             .context("no forged request was sent")?;
         let (status, text) = (page.status.as_u16(), page.text());
         ensure!(
-            !text.contains(SUCCESS),
+            !text.contains(self.words.success),
             "the forged request changed the password: {text:?}"
         );
         ensure!(

@@ -10,6 +10,7 @@ use futures::future::join_all;
 
 use super::account::{log_in, sign_up};
 use super::mail::CONFIRMATION_EMAIL;
+use super::words::ENGLISH;
 use super::{Answer, PortalWorld, TOO_MANY_ATTEMPTS, new_password};
 use crate::browser::{Browser, HttpBrowser};
 
@@ -34,7 +35,8 @@ impl PortalWorld {
     fn other_client(&mut self) -> anyhow::Result<&mut Browser> {
         let b = match self.other_client.take() {
             Some(b) => b,
-            None => Browser::Http(HttpBrowser::new()?),
+            // Someone else's script reads the pages in English.
+            None => Browser::Http(HttpBrowser::speaking(ENGLISH.code)?),
         };
         Ok(self.other_client.insert(b))
     }
@@ -47,7 +49,7 @@ impl PortalWorld {
         let b = self.other_client()?;
         for i in 0..times {
             let wrong = format!("Wrong-password-{i}-{:08x}", rand::random::<u32>());
-            let ok = log_in(b, &base, &email, &wrong).await?;
+            let ok = log_in(b, &base, &email, &wrong, &ENGLISH).await?;
             ensure!(
                 !ok,
                 "a wrong password logged in; the {}",
@@ -61,7 +63,7 @@ impl PortalWorld {
     async fn other_client_log_in(&mut self) -> anyhow::Result<(bool, String, String)> {
         let (email, password, base) = (self.email()?, self.password()?, self.base_url());
         let b = self.other_client()?;
-        let ok = log_in(b, &base, &email, &password).await?;
+        let ok = log_in(b, &base, &email, &password, &ENGLISH).await?;
         Ok((ok, b.text().await?, b.describe().await))
     }
 
@@ -91,7 +93,7 @@ impl PortalWorld {
         let (email, base) = (self.email()?, self.base_url());
         let mut clients = Vec::with_capacity(n);
         for i in 0..n {
-            let mut b = HttpBrowser::new()?;
+            let mut b = HttpBrowser::speaking(ENGLISH.code)?;
             b.open(&base).await?;
             b.click("Continue with email").await?;
             b.fill("Email", &email)?;
@@ -164,7 +166,14 @@ impl PortalWorld {
     async fn other_client_signs_up_new(&mut self) -> anyhow::Result<String> {
         let base = self.base_url();
         let email = self.suite.unique_email("crowd");
-        sign_up(self.other_client()?, &base, &email, &new_password("Crowd")).await?;
+        sign_up(
+            self.other_client()?,
+            &base,
+            &email,
+            &new_password("Crowd"),
+            &ENGLISH,
+        )
+        .await?;
         Ok(email)
     }
 
