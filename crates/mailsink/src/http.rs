@@ -472,22 +472,51 @@ async fn wait(
     Ok(Json(s.store.message(&e).await?))
 }
 
+/// One event as a stream with `query` sends it (`{"Type", "Data"}`), or `None` when
+/// it concerns no message the query matches.
+fn event_json(event: &Event, query: &Query) -> Option<serde_json::Value> {
+    let (kind, data) = match event {
+        Event::New(e) => {
+            if !query.matches(&e.summary) {
+                return None;
+            }
+            ("new", serde_json::to_value(e.to_summary()).ok()?)
+        }
+        Event::Delete(entries) => {
+            let ids: Vec<&str> = entries
+                .iter()
+                .filter(|e| query.matches(&e.summary))
+                .map(|e| &*e.id)
+                .collect();
+            if ids.is_empty() {
+                return None;
+            }
+            ("delete", serde_json::json!({ "IDs": ids }))
+        }
+        Event::Clear => ("clear", serde_json::Value::Null),
+    };
+    Some(serde_json::json!({ "Type": kind, "Data": data }))
+}
+
+/// Live events; `?query=` keeps only those of matching messages, so parallel test
+/// runs on one sink each see their own mail.
 async fn events(
     State(s): State<AppState>,
-) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+    QueryParams(p): QueryParams<SearchParams>,
+) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
+    let query = parse_query(p.query.as_deref())?;
     let stream = BroadcastStream::new(s.store.events())
-        .map(|r| {
-            // A lagging UI missed events: tell it to reload rather than show stale data.
-            let ev = r.unwrap_or(Event {
-                kind: "reload",
-                data: serde_json::Value::Null,
-            });
-            Ok(SseEvent::default()
-                .json_data(ev)
-                .unwrap_or_else(|_| SseEvent::default().data("{\"Type\":\"reload\"}")))
+        .filter_map(move |r| {
+            let json = match r {
+                Ok(event) => event_json(&event, &query),
+                // A lagging stream missed events: tell it to reload rather than show
+                // stale data.
+                Err(_) => Some(serde_json::json!({ "Type": "reload", "Data": null })),
+            };
+            std::future::ready(json.map(|j| Ok(SseEvent::default().data(j.to_string()))))
         })
         .take_until(s.cancel.clone().cancelled_owned());
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
 /// The last SMTP sessions, newest first.

@@ -19,7 +19,6 @@ use std::time::Duration;
 use anyhow::Context as _;
 use axum::body::Bytes;
 use rand::Rng as _;
-use serde::Serialize;
 use sqlx::Row as _;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -80,13 +79,17 @@ impl Entry {
     }
 }
 
-/// A UI event sent over SSE.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct Event {
-    #[serde(rename = "Type")]
-    pub kind: &'static str,
-    #[serde(rename = "Data")]
-    pub data: serde_json::Value,
+/// A change of the store, for live events (SSE). It carries the entries, so that each
+/// stream can keep only what its query matches, and nothing is serialized while no one
+/// listens.
+#[derive(Debug, Clone)]
+pub(crate) enum Event {
+    /// A message was stored.
+    New(Arc<Entry>),
+    /// Messages were deleted, or dropped by retention.
+    Delete(Arc<[Arc<Entry>]>),
+    /// Everything was deleted.
+    Clear,
 }
 
 /// Retention limits; zero means unlimited.
@@ -116,7 +119,7 @@ impl Index {
     }
 
     /// Drops the oldest messages over the limits, but always keeps the newest one.
-    fn evict(&mut self, limits: Limits) -> Vec<Box<str>> {
+    fn evict(&mut self, limits: Limits) -> Vec<Arc<Entry>> {
         let mut evicted = Vec::new();
         while self.entries.len() > 1
             && ((limits.max_messages > 0 && self.entries.len() > limits.max_messages)
@@ -127,7 +130,7 @@ impl Index {
             };
             self.by_id.remove(&oldest.id);
             self.total_bytes = self.total_bytes.saturating_sub(oldest.size);
-            evicted.push(oldest.id.clone());
+            evicted.push(oldest);
         }
         evicted
     }
@@ -240,8 +243,8 @@ impl Store {
         Ok(())
     }
 
-    async fn delete_rows(&self, pool: &SqlitePool, ids: &[Box<str>]) {
-        for id in ids {
+    async fn delete_rows(&self, pool: &SqlitePool, entries: &[Arc<Entry>]) {
+        for Entry { id, .. } in entries.iter().map(|e| &**e) {
             if let Err(e) = sqlx::query("DELETE FROM messages WHERE id = $1")
                 .bind(&**id)
                 .execute(pool)
@@ -307,18 +310,15 @@ impl Store {
             if let Some(pool) = &self.db {
                 self.delete_rows(pool, &evicted).await;
             }
-            self.emit("delete", serde_json::json!({ "IDs": evicted }));
+            self.emit(Event::Delete(evicted.into()));
         }
-        self.emit(
-            "new",
-            serde_json::to_value(entry.to_summary()).unwrap_or_default(),
-        );
+        self.emit(Event::New(entry.clone()));
         Ok(entry)
     }
 
-    fn emit(&self, kind: &'static str, data: serde_json::Value) {
+    fn emit(&self, event: Event) {
         // No receiver (no UI open) is not an error.
-        let _ = self.events.send(Event { kind, data });
+        let _ = self.events.send(event);
     }
 
     /// UI events.
@@ -459,19 +459,18 @@ impl Store {
 
     /// Deletes the given messages; returns how many existed.
     pub async fn delete(&self, ids: &[String]) -> anyhow::Result<usize> {
-        let removed: Vec<Box<str>> = {
+        let removed: Vec<Arc<Entry>> = {
             let mut index = self.write();
-            ids.iter()
-                .filter_map(|id| index.remove(id).map(|e| e.id.clone()))
-                .collect()
+            ids.iter().filter_map(|id| index.remove(id)).collect()
         };
         if let Some(pool) = &self.db {
             self.delete_rows(pool, &removed).await;
         }
-        if !removed.is_empty() {
-            self.emit("delete", serde_json::json!({ "IDs": removed }));
+        let count = removed.len();
+        if count > 0 {
+            self.emit(Event::Delete(removed.into()));
         }
-        Ok(removed.len())
+        Ok(count)
     }
 
     /// Deletes everything.
@@ -488,7 +487,7 @@ impl Store {
                 .await
                 .context("Failed to clear SQLite")?;
         }
-        self.emit("clear", serde_json::Value::Null);
+        self.emit(Event::Clear);
         Ok(())
     }
 

@@ -1,5 +1,5 @@
-//! The HTTP API: Mailpit field names, listing, search, delete, raw/headers/part/view,
-//! wait and events.
+//! The HTTP API: Mailpit field names, listing, search, delete, raw/headers/part/view
+//! and wait (events: `events.rs`).
 
 use std::time::{Duration, Instant};
 
@@ -378,37 +378,5 @@ async fn wait_times_out_with_408() {
         .await
         .unwrap_err();
     assert!(matches!(bad, WaitError::BadQuery(_)), "{bad:?}");
-    sink.shutdown().await;
-}
-
-#[tokio::test]
-async fn events_stream_announces_new_messages() {
-    let sink = spawn_sink().await;
-    let resp = reqwest::get(format!("{}/api/v1/events", sink.http_url()))
-        .await
-        .unwrap();
-    assert_eq!(resp.headers()["content-type"], "text/event-stream");
-    let mut resp = resp;
-    send_raw_mail(
-        sink.smtp_addr(),
-        "a@b.c",
-        &["sse@example.com"],
-        &simple_message("sse@example.com", "live event", "x"),
-    )
-    .await;
-    let mut seen = String::new();
-    let found = tokio::time::timeout(WAIT, async {
-        while let Some(chunk) = resp.chunk().await.unwrap() {
-            seen.push_str(&String::from_utf8_lossy(&chunk));
-            if seen.contains("live event") {
-                return true;
-            }
-        }
-        false
-    })
-    .await
-    .unwrap();
-    assert!(found, "{seen}");
-    assert!(seen.contains("\"Type\":\"new\""), "{seen}");
     sink.shutdown().await;
 }

@@ -4,6 +4,7 @@
 
 mod api;
 mod codes;
+mod events;
 mod faults;
 mod fixtures;
 mod helpers;

@@ -206,6 +206,7 @@ fn any_request_parameters_get_an_answer() {
                 format!("/api/v1/messages?start={start}&limit={limit}"),
                 format!("/api/v1/search?query={query}&start={start}&limit={limit}"),
                 format!("/api/v1/sessions?start={start}&limit={limit}"),
+                format!("/api/v1/events?query={query}"),
                 // An empty query matches a stored message: answers at once.
                 format!("/api/v1/wait?timeout={timeout}"),
                 format!("/api/v1/wait?query={query}&timeout=0"),
