@@ -151,6 +151,10 @@ const BEFORE_AMOUNTS: &[&str] = &[
     "ending",
     "total",
 ];
+/// Bytes of the text and of the HTML looked at: codes come first in an email, and a
+/// huge body must not cost its size.
+const SCAN_BYTES: usize = 64 * 1024;
+
 /// Link parameters whose values are codes or tokens, by how their name ends.
 const PARAM_ENDINGS: &[&str] = &["token", "code", "key", "otp", "pin"];
 /// Longest link parameter value kept.
@@ -331,27 +335,60 @@ fn codes_in_links(links: &[String], out: &mut Vec<String>) {
     }
 }
 
-/// Whether a body could hold a code at all: skips the word scan for most mail.
+/// Words whose presence (in any case) lets a body hold a code; one of them is in every
+/// keyword and in every link parameter name that counts.
+const HINTS: &[&[u8]] = &[
+    b"code",
+    b"pin",
+    b"otp",
+    b"token",
+    b"verif",
+    b"key",
+    b"2fa",
+    b"mfa",
+    "código".as_bytes(),
+];
+
+/// Whether a body could hold a code at all: one pass over its bytes, comparing only
+/// where a hint's first letter is, so most mail skips the word scan cheaply.
 fn mentions_a_code(s: &str) -> bool {
-    let has = |needle: &str| find_ascii_ci(s, needle).is_some();
-    has("code")
-        || has("pin")
-        || has("otp")
-        || has("token")
-        || has("verif")
-        || has("key")
-        || has("código")
-        || has("2fa")
-        || has("mfa")
+    let bytes = s.as_bytes();
+    bytes.iter().enumerate().any(|(i, b)| {
+        let b = b.to_ascii_lowercase();
+        HINTS.iter().any(|h| {
+            h[0] == b
+                && bytes
+                    .get(i..i + h.len())
+                    .is_some_and(|w| w.eq_ignore_ascii_case(h))
+        })
+    })
+}
+
+/// `s` cut to at most `max` bytes, on a character boundary.
+fn head(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
 }
 
 /// The codes of a message, in order of appearance (text, HTML, links), each once.
 /// `links` is called only when the text or the HTML mentions a code at all.
-pub(crate) fn find(text: &str, html: &str, links: impl FnOnce() -> Vec<String>) -> Vec<String> {
+/// Only the first [`SCAN_BYTES`] of each are looked at.
+pub(crate) fn find(
+    text: &str,
+    html: &str,
+    links: impl FnOnce(&str, &str) -> Vec<String>,
+) -> Vec<String> {
+    let (text, html) = (head(text, SCAN_BYTES), head(html, SCAN_BYTES));
     if !mentions_a_code(text) && !mentions_a_code(html) {
         return Vec::new();
     }
-    extract(text, html, &links())
+    extract(text, html, &links(text, html))
 }
 
 fn extract(text: &str, html: &str, links: &[String]) -> Vec<String> {
@@ -449,14 +486,24 @@ mod tests {
             "not a url".to_owned(),
         ];
         assert_eq!(
-            find("", "", || links.to_vec()),
+            find("", "", |_, _| links.to_vec()),
             Vec::<String>::new(),
             "nothing mentions a code"
         );
         assert_eq!(
-            find("see the links (token)", "", || links.to_vec()),
+            find("see the links (token)", "", |_, _| links.to_vec()),
             ["abc123", "Q1W2E3R4", "t+k", "K-1"]
         );
+    }
+
+    #[test]
+    fn only_the_start_of_a_huge_body_is_read() {
+        let filler = "x".repeat(SCAN_BYTES);
+        let early = format!("Your code: 482913 {filler}");
+        assert_eq!(find(&early, "", |_, _| Vec::new()), ["482913"]);
+        let late = format!("{filler} Your code: 482913");
+        assert_eq!(find(&late, "", |_, _| Vec::new()), Vec::<String>::new());
+        assert_eq!(head("ééé", 3), "é");
     }
 
     #[test]

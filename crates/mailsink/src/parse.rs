@@ -106,7 +106,7 @@ pub(crate) fn summarize(raw: &[u8], envelope: &Envelope) -> Summary {
         // Unparseable: keep it findable by its raw text.
         let text = String::from_utf8_lossy(truncate_bytes(raw, SEARCH_BODY_BYTES));
         return Summary {
-            codes: codes::find(&text, "", || extract_links(&text, "")),
+            codes: codes::find(&text, "", extract_links),
             snippet: snippet_of(&text),
             search_body: text.to_lowercase(),
             envelope: envelope.clone(),
@@ -132,7 +132,7 @@ pub(crate) fn summarize(raw: &[u8], envelope: &Envelope) -> Summary {
         snippet: snippet_of(&body),
         search_body: truncate_at_char(&body, SEARCH_BODY_BYTES).to_lowercase(),
         envelope: envelope.clone(),
-        codes: codes::find(&body, html, || extract_links(&body, html)),
+        codes: codes::find(&body, html, extract_links),
     }
 }
 
@@ -230,7 +230,7 @@ pub(crate) fn full_message(
         }
     }
     message.links = extract_links(&message.text, &message.html);
-    message.codes = codes::find(&message.text, &message.html, || message.links.clone());
+    message.codes = codes::find(&message.text, &message.html, extract_links);
     message
 }
 

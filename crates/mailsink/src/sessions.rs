@@ -35,13 +35,19 @@ fn now() -> String {
 /// `line` without its line end, cut to [`MAX_LINE_CHARS`], control characters shown
 /// as `�`.
 fn clean(line: &str) -> String {
+    prefixed("", line)
+}
+
+/// `prefix` then `line` as [`clean`] shows it, in one allocation.
+fn prefixed(prefix: &str, line: &str) -> String {
     let line = line.trim_end_matches(['\r', '\n']);
-    let mut out: String = line
-        .chars()
-        .take(MAX_LINE_CHARS)
-        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
-        .collect();
-    if line.chars().count() > MAX_LINE_CHARS {
+    let mut out = String::with_capacity(prefix.len() + line.len().min(MAX_LINE_CHARS * 4) + 3);
+    out.push_str(prefix);
+    let mut chars = line.chars();
+    for c in chars.by_ref().take(MAX_LINE_CHARS) {
+        out.push(if c.is_control() { '\u{fffd}' } else { c });
+    }
+    if chars.next().is_some() {
         out.push('…');
     }
     out
@@ -145,18 +151,20 @@ impl Session {
 
     /// A client line, already redacted.
     pub(crate) fn client(&self, line: &str) {
-        self.lock().push(format!("C: {line}"));
+        let line = prefixed("C: ", line);
+        self.lock().push(line);
     }
 
     /// Server replies (one or more lines, as sent).
     pub(crate) fn server(&self, bytes: &[u8]) {
         let text = String::from_utf8_lossy(bytes);
+        let lines: Vec<String> = text.lines().map(|l| prefixed("S: ", l)).collect();
         let mut record = self.lock();
-        for line in text.lines() {
-            if line.starts_with(['4', '5']) {
-                record.last_refusal = Some(clean(line));
+        for line in lines {
+            if line[3..].starts_with(['4', '5']) {
+                record.last_refusal = Some(line[3..].to_owned());
             }
-            record.push(format!("S: {}", clean(line)));
+            record.push(line);
         }
     }
 

@@ -310,10 +310,17 @@ impl Store {
             if let Some(pool) = &self.db {
                 self.delete_rows(pool, &evicted).await;
             }
-            self.emit(Event::Delete(evicted.into()));
+            if self.listened() {
+                self.emit(Event::Delete(evicted.into()));
+            }
         }
         self.emit(Event::New(entry.clone()));
         Ok(entry)
+    }
+
+    /// Whether any live event stream is open.
+    fn listened(&self) -> bool {
+        self.events.receiver_count() > 0
     }
 
     fn emit(&self, event: Event) {
