@@ -15,8 +15,9 @@ use url::Url;
     after_help = "Without --base-url the suite starts the portal, a fresh SQLite database and \
                   a mail sink in-process. With --base-url and --sink-url it checks a deployed \
                   portal whose mail goes to a Mailpit-compatible sink with the /api/v1/wait \
-                  call; scenarios tagged @in-process (clock, mail outage, rate limits) are \
-                  then skipped and the summary says so. Reports: console, JUnit XML and \
+                  call (mail outages are fault rules on that sink, so it must be this project's); \
+                  scenarios tagged @in-process (clock, default rate limits) are then skipped \
+                  and the summary says so. Reports: console, JUnit XML and \
                   cucumber JSON under --out."
 )]
 pub struct Options {

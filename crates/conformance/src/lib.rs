@@ -6,7 +6,7 @@
 //!   mirrored by the World's module of the same name.
 //! - [`browser`]: the same gestures over HTTP ([`htmlform`] reads the pages) or in
 //!   Chromium through WebDriver ([`chromedriver`] starts the driver).
-//! - [`stack`]: the in-process target (portal + sink + [`relay`] + manual clock);
+//! - [`stack`]: the in-process target (portal + sink + manual clock);
 //!   [`mail`]: waiting on the sink.
 //! - [`runner`]: console, JUnit XML and cucumber JSON reports, the exit status.
 
@@ -16,7 +16,6 @@ pub mod browser;
 pub mod chromedriver;
 pub mod cli;
 pub mod mail;
-pub mod relay;
 pub mod runner;
 pub mod stack;
 mod steps;

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use mailsink::client::SinkClient;
-use mailsink::{Message, WaitError};
+use mailsink::{FaultStage, Message, NewFault, WaitError};
 
 /// How long a scenario waits for an email that should come.
 pub const ARRIVAL_TIMEOUT: Duration = Duration::from_secs(15);
@@ -90,6 +90,36 @@ impl Mailbox {
                 self.sink_url()
             ))),
         }
+    }
+
+    /// Makes the sink refuse mail to `to`, as a mail server that is down would: a fault
+    /// rule answering 451 at `RCPT TO` for this address only (no `Count`: until it is
+    /// removed), so scenarios sharing the sink are not affected. Returns the rule's ID.
+    pub async fn refuse_mail_to(&self, to: &str) -> anyhow::Result<String> {
+        let rule = NewFault::reply(
+            FaultStage::Rcpt,
+            &format!("to:{to}"),
+            451,
+            "mail server down (conformance outage)",
+        );
+        match self.client.add_fault(&rule).await {
+            Ok(added) => Ok(added.id),
+            Err(e) => Err(anyhow::Error::new(e).context(format!(
+                "adding a fault rule on the mail sink at {} (it must be this project's \
+                 sink, started without --no-faults)",
+                self.sink_url()
+            ))),
+        }
+    }
+
+    /// Removes the fault rule `id` (see [`Mailbox::refuse_mail_to`]).
+    pub async fn remove_fault(&self, id: &str) -> anyhow::Result<()> {
+        self.client.delete_fault(id).await.map_err(|e| {
+            anyhow::Error::new(e).context(format!(
+                "removing fault rule {id} from the mail sink at {}",
+                self.sink_url()
+            ))
+        })
     }
 
     /// Marks a message as read by this scenario.

@@ -21,7 +21,7 @@ use crate::cli::Options;
 use crate::stack::{Stack, StackKind};
 use crate::world::{PortalWorld, Suite, Target};
 
-/// Scenarios with this tag need control over the portal (clock, mail server, limits).
+/// Scenarios with this tag need control over the portal (its clock, its default limits).
 pub const IN_PROCESS_TAG: &str = "in-process";
 /// Scenarios with this tag send what a real browser's form validation never sends.
 pub const NOT_IN_BROWSER_TAG: &str = "not-in-browser";
@@ -261,7 +261,7 @@ impl Selection {
         let has = |tag| tags_of(feat, rule, sc).any(|t| t == tag);
         if self.external && has(IN_PROCESS_TAG) {
             Some(
-                "@in-process: an external target gives no control over the portal's clock, mail server or limits",
+                "@in-process: an external target gives no control over the portal's clock or limits",
             )
         } else if self.browser && has(NOT_IN_BROWSER_TAG) {
             Some("@not-in-browser: Chromium's own form validation never sends this")

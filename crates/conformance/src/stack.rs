@@ -1,6 +1,7 @@
-//! The in-process target: the portal on a random port with a fresh database, our own
-//! mail sink, and between them a [`Relay`] a scenario can switch off ("the mail server is
-//! down"). A stack started for one scenario also gets a [`ManualClock`].
+//! The in-process target: the portal on a random port with a fresh database, sending to
+//! our own mail sink (whose fault rules make "the mail server is down", as on any target
+//! whose mail goes to that sink). A stack started for one scenario also gets a
+//! [`ManualClock`].
 //!
 //! The database is a new SQLite file, or — when `PORTAL_TEST_DATABASE_URL` names a
 //! PostgreSQL server (the CI's PostgreSQL leg) — a new database on that server, dropped
@@ -18,16 +19,14 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use crate::relay::Relay;
-
 /// What a stack is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StackKind {
     /// One stack for every scenario that needs no control over it: wall clock, and
     /// per-client limits raised (every scenario comes from 127.0.0.1).
     Shared,
-    /// A stack for one `@in-process` scenario: a manual clock, the relay, the portal's
-    /// default limits.
+    /// A stack for one `@in-process` scenario: a manual clock, the portal's default
+    /// limits.
     Private,
 }
 
@@ -104,7 +103,6 @@ async fn pg_connect(url: &str) -> anyhow::Result<sqlx::PgConnection> {
 pub struct Stack {
     base_url: Url,
     sink: SinkHandle,
-    relay: Relay,
     clock: Option<ManualClock>,
     stop: CancellationToken,
     server: JoinHandle<anyhow::Result<()>>,
@@ -116,7 +114,6 @@ impl std::fmt::Debug for Stack {
         f.debug_struct("Stack")
             .field("base_url", &self.base_url.as_str())
             .field("sink", &self.sink.http_url())
-            .field("relay", &self.relay.addr())
             .field("manual_clock", &self.clock.is_some())
             .field(
                 "database",
@@ -130,17 +127,14 @@ impl std::fmt::Debug for Stack {
 }
 
 impl Stack {
-    /// Starts a sink, a relay in front of it, and a portal sending through the relay.
+    /// Starts a sink and a portal sending to it.
     pub async fn start(kind: StackKind) -> anyhow::Result<Self> {
         let sink = MailSink::start(SinkConfig::ephemeral())
             .await
             .context("starting the mail sink")?;
-        let relay = Relay::start(sink.smtp_addr())
-            .await
-            .context("starting the SMTP relay")?;
         let (database, database_url) = Database::create().await?;
         let mut config = Config::for_tests(database_url);
-        config.smtp_url = Some(format!("smtp://{}", relay.addr()));
+        config.smtp_url = Some(format!("smtp://{}", sink.smtp_addr()));
         let (clock, manual): (Arc<dyn Clock>, _) = match kind {
             StackKind::Shared => {
                 // Every scenario runs from 127.0.0.1: per-client limits would make them
@@ -169,7 +163,6 @@ impl Stack {
         Ok(Self {
             base_url,
             sink,
-            relay,
             clock: manual,
             stop,
             server,
@@ -193,11 +186,6 @@ impl Stack {
     /// The sink's HTTP API.
     pub fn sink_url(&self) -> String {
         self.sink.http_url()
-    }
-
-    /// The relay between portal and sink.
-    pub fn relay(&self) -> &Relay {
-        &self.relay
     }
 
     /// Moves the portal's clock forward (private stacks only).

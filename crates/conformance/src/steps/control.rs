@@ -1,4 +1,5 @@
-//! Control over the in-process stack: time and the mail server (`@in-process` only).
+//! Control over the target: time (`@in-process` only) and the mail server (fault rules on
+//! the sink, any target whose mail goes to our sink).
 
 use std::time::Duration;
 
@@ -39,13 +40,12 @@ async fn use_every(w: &mut PortalWorld, minutes: u64) -> Outcome {
 
 #[given("the mail server is down")]
 async fn mail_down(w: &mut PortalWorld) -> Outcome {
-    step!(w, w.mail_server(MailServer::Down))
+    step!(w, w.mail_server(MailServer::Down).await)
 }
 
-/// The portal retries delivery on the wall clock, whatever the scenario's manual clock
-/// says (2 s after the failed attempt, then doubling), so the email comes within the
-/// mailbox's wait, while the recovery link is still young.
+/// The portal retries delivery on the wall clock (2 s after the failed attempt, then
+/// doubling), so the email comes within the mailbox's wait once the sink accepts it again.
 #[when("the mail server is back")]
 async fn mail_back(w: &mut PortalWorld) -> Outcome {
-    step!(w, w.mail_server(MailServer::Up))
+    step!(w, w.mail_server(MailServer::Up).await)
 }

@@ -1,16 +1,16 @@
-//! Control over the in-process stack: the portal's clock and the mail server between the
-//! portal and the sink (`@in-process` scenarios only).
+//! Control over the target: the portal's clock (`@in-process` scenarios only) and the
+//! mail server, through fault rules on the sink (any target whose mail goes to our sink).
 
 use std::time::Duration;
 
-use anyhow::Context as _;
+use anyhow::{Context as _, bail};
 
 use super::PortalWorld;
 
 /// The state the mail server is put in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MailServer {
-    /// Every connection from the portal is cut.
+    /// The sink refuses mail to the scenario's address (451 at `RCPT TO`).
     Down,
     /// The portal's mail goes through again.
     Up,
@@ -22,9 +22,28 @@ impl PortalWorld {
         self.stack()?.advance_clock(by)
     }
 
-    /// Switches the SMTP relay between the portal and the sink.
-    pub fn mail_server(&mut self, state: MailServer) -> anyhow::Result<()> {
-        self.stack()?.relay().set_up(state == MailServer::Up);
+    /// Down: adds a fault rule on the sink refusing mail to the scenario's account (its
+    /// address is unique, so scenarios running at the same time are not affected). Up:
+    /// removes the rules added, by their IDs.
+    pub async fn mail_server(&mut self, state: MailServer) -> anyhow::Result<()> {
+        match state {
+            MailServer::Down => {
+                let to = self.email()?;
+                let id = self.mailbox.refuse_mail_to(&to).await?;
+                self.outage_rules.push(id);
+            }
+            MailServer::Up => {
+                if self.outage_rules.is_empty() {
+                    bail!(
+                        "the mail server is not down: say \"Given the mail server is down\" first"
+                    );
+                }
+                while let Some(id) = self.outage_rules.last() {
+                    self.mailbox.remove_fault(id).await?;
+                    self.outage_rules.pop();
+                }
+            }
+        }
         Ok(())
     }
 

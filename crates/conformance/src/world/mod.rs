@@ -197,6 +197,9 @@ pub struct PortalWorld {
     confirmation_link: Option<Url>,
     /// The language of the scenario's feature, and the words its pages use.
     words: &'static Words,
+    /// The sink's fault rules standing for "the mail server is down", removed when it is
+    /// back or when the scenario ends.
+    outage_rules: Vec<String>,
 }
 
 impl PortalWorld {
@@ -228,6 +231,7 @@ impl PortalWorld {
                 unconfirmed: None,
                 confirmation_link: None,
                 words: &words::ENGLISH,
+                outage_rules: Vec::new(),
             })
         };
         // Cucumber shows only the error's first line: keep its causes.
@@ -235,8 +239,8 @@ impl PortalWorld {
             .map_err(|e: anyhow::Error| anyhow::anyhow!("{e:#}"))
     }
 
-    /// Moves the scenario to a stack of its own (manual clock, mail relay, default
-    /// limits), for scenarios that need control over the portal.
+    /// Moves the scenario to a stack of its own (manual clock, default limits), for
+    /// scenarios that need control over the portal.
     pub async fn use_private_stack(&mut self) -> anyhow::Result<()> {
         if matches!(self.target, Target::External { .. }) {
             bail!("an external target gives no control over the portal");
@@ -265,8 +269,14 @@ impl PortalWorld {
         Ok(Browser::Http(HttpBrowser::speaking(self.words.code)?))
     }
 
-    /// Closes the browsers and stops a private stack.
+    /// Removes the scenario's fault rules left on the sink (a failed scenario's mail
+    /// server stays down otherwise), closes the browsers and stops a private stack.
     pub async fn detach(&mut self) {
+        for id in std::mem::take(&mut self.outage_rules) {
+            if let Err(e) = self.mailbox.remove_fault(&id).await {
+                tracing::warn!(error = %format!("{e:#}"), "could not remove a fault rule");
+            }
+        }
         self.browser.close().await;
         for mut b in [self.other_device.take(), self.other_client.take()]
             .into_iter()
