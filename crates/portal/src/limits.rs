@@ -158,7 +158,8 @@ impl Limits {
         }
     }
 
-    /// Takes one hit from each of `buckets`, atomically per bucket. If any of them is
+    /// Takes one hit from each of `buckets`, atomically per bucket (one statement per
+    /// window length, so a log-in's two buckets cost one write). If any of them is
     /// spent, every hit taken here is given back and the answer is `false`: nothing may
     /// be done. `true`: the caller may go on (and gives the hits back with
     /// [`Limits::give_back`] if the attempt turns out legitimate).
@@ -168,37 +169,53 @@ impl Limits {
         buckets: &[Bucket],
         now: i64,
     ) -> sqlx::Result<bool> {
-        for (i, bucket) in buckets.iter().enumerate() {
-            let rule = self.rule(bucket);
-            let hits = store::rate_limit_hit(db.pool(), &bucket.key(), now, rule.window).await?;
-            if hits > rule.max {
-                self.give_back(db, &buckets[..=i], now).await?;
+        let mut taken: Vec<Bucket> = Vec::new();
+        for (window, group) in self.by_window(buckets) {
+            let counts: Vec<(String, i64)> = group.iter().map(|b| (b.key(), 1)).collect();
+            let hits: HashMap<String, i64> =
+                store::rate_limit_add_many(db.pool(), &counts, now, window)
+                    .await?
+                    .into_iter()
+                    .collect();
+            taken.extend(group.iter().map(|b| (*b).clone()));
+            // A bucket the database did not report counts as spent.
+            let spent = group
+                .iter()
+                .any(|b| hits.get(&b.key()).copied().unwrap_or(i64::MAX) > self.rule(b).max);
+            if spent {
+                self.give_back(db, &taken, now).await?;
                 return Ok(false);
             }
         }
         Ok(true)
     }
 
-    /// Returns one hit to each bucket (an attempt that turned out legitimate).
+    /// Returns one hit to each bucket (an attempt that turned out legitimate), one
+    /// statement per window length.
     pub async fn give_back(
         &self,
         db: &store::Store,
         buckets: &[Bucket],
         now: i64,
     ) -> sqlx::Result<()> {
-        for bucket in buckets {
-            let rule = self.rule(bucket);
-            store::rate_limit_give_back(db.pool(), &bucket.key(), now, rule.window).await?;
+        for (window, group) in self.by_window(buckets) {
+            let keys: Vec<String> = group.iter().map(|b| b.key()).collect();
+            store::rate_limit_give_back(db.pool(), &keys, now, window).await?;
         }
         Ok(())
     }
 
-    /// Whether a bucket is spent, without counting (for budgets counted only on
-    /// failure, where the check is not racy because nothing expensive is guarded).
-    pub async fn spent(&self, db: &store::Store, bucket: &Bucket, now: i64) -> sqlx::Result<bool> {
-        let rule = self.rule(bucket);
-        let hits = store::rate_limit_peek(db.pool(), &bucket.key(), now, rule.window).await?;
-        Ok(hits >= rule.max)
+    /// `buckets` grouped by the length of their window, in order of first appearance.
+    fn by_window<'b>(&self, buckets: &'b [Bucket]) -> Vec<(i64, Vec<&'b Bucket>)> {
+        let mut groups: Vec<(i64, Vec<&Bucket>)> = Vec::new();
+        for b in buckets {
+            let window = self.rule(b).window;
+            match groups.iter_mut().find(|(w, _)| *w == window) {
+                Some((_, g)) => g.push(b),
+                None => groups.push((window, vec![b])),
+            }
+        }
+        groups
     }
 
     /// Counts a group of hits in one statement for all buckets (all of one kind), and

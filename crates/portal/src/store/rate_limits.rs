@@ -4,22 +4,6 @@ use sqlx::{AnyExecutor, Row};
 
 use super::*;
 
-/// Counts one hit in a fixed window of `window_secs` and returns the hits in the
-/// current window (including this one).
-pub async fn rate_limit_hit<'e>(
-    db: impl AnyExecutor<'e>,
-    bucket: &str,
-    now: i64,
-    window_secs: i64,
-) -> sqlx::Result<i64> {
-    let counted = rate_limit_add_many(db, &[(bucket.to_owned(), 1)], now, window_secs).await?;
-    counted
-        .into_iter()
-        .next()
-        .map(|(_, hits)| hits)
-        .ok_or(sqlx::Error::RowNotFound)
-}
-
 /// Counts hits in several buckets in one statement: `(bucket, hits)` pairs, each bucket
 /// once, at most [`MAX_ROWS_PER_STATEMENT`]. Returns each bucket's hits in its current
 /// fixed window of `window_secs`, these included (a window that has ended starts again
@@ -66,41 +50,29 @@ pub async fn rate_limit_add_many<'e>(
     .collect()
 }
 
-/// Hits in the current window, without counting one.
-pub async fn rate_limit_peek<'e>(
-    db: impl AnyExecutor<'e>,
-    bucket: &str,
-    now: i64,
-    window_secs: i64,
-) -> sqlx::Result<i64> {
-    let row = sqlx::query("SELECT hits FROM rate_limits WHERE bucket = $1 AND window_start > $2")
-        .bind(bucket.to_owned())
-        .bind(now - window_secs)
-        .fetch_optional(db)
-        .await?;
-    match row {
-        None => Ok(0),
-        Some(r) => r
-            .try_get::<i64, _>("hits")
-            .or_else(|_| r.try_get::<i32, _>("hits").map(i64::from)),
-    }
-}
-
-/// Gives one hit back to a bucket whose window is still the current one (an attempt
-/// that was taken before it was checked, and turned out legitimate).
+/// Gives one hit back to each of `buckets` whose window is still the current one (an
+/// attempt that was taken before it was checked, and turned out legitimate), in one
+/// statement; at most [`MAX_ROWS_PER_STATEMENT`] buckets.
 pub async fn rate_limit_give_back<'e>(
     db: impl AnyExecutor<'e>,
-    bucket: &str,
+    buckets: &[String],
     now: i64,
     window_secs: i64,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE rate_limits SET hits = hits - 1 WHERE bucket = $1 AND hits > 0 AND window_start > $2",
-    )
-    .bind(bucket.to_owned())
-    .bind(now - window_secs)
-    .execute(db)
-    .await?;
+    if buckets.is_empty() {
+        return Ok(());
+    }
+    // Only placeholders are generated; every value is bound.
+    let list: Vec<String> = (0..buckets.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "UPDATE rate_limits SET hits = hits - 1 WHERE hits > 0 AND window_start > $1 AND bucket IN ({})",
+        list.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now - window_secs);
+    for b in buckets {
+        query = query.bind(b.clone());
+    }
+    query.execute(db).await?;
     Ok(())
 }
 
