@@ -7,37 +7,8 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-/// Status, headers (without Date) and body of a response.
-async fn fingerprint(r: reqwest::Response) -> (StatusCode, Vec<(String, String)>, String) {
-    let status = r.status();
-    let mut headers: Vec<(String, String)> = r
-        .headers()
-        .iter()
-        .filter(|(k, _)| k.as_str() != "date")
-        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned()))
-        .collect();
-    headers.sort();
-    (status, headers, r.text().await.unwrap())
-}
-
-async fn forgot_answer(
-    browser: &Browser,
-    email: &str,
-) -> (StatusCode, Vec<(String, String)>, String) {
-    let page = browser.get("/forgot-password").await.unwrap();
-    let mut form = page.form("Restore password").unwrap();
-    form.fields.retain(|(n, _)| n != "email");
-    form.fields.push(("email".into(), email.into()));
-    fingerprint(
-        browser
-            .client()
-            .post(form.url)
-            .form(&form.fields)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
+async fn forgot_answer(browser: &Browser, email: &str) -> Fingerprint {
+    forgot_answer_with(browser, |_| "Restore password".to_owned(), email).await
 }
 
 #[tokio::test]

@@ -265,3 +265,43 @@ pub async fn log_in(browser: &Browser, email: &str, password: &str) -> Page {
         .await
         .unwrap()
 }
+
+/// Status, headers (without `Date`) and body of an answer: what must not differ between
+/// a known and an unknown address.
+pub type Fingerprint = (StatusCode, Vec<(String, String)>, String);
+
+/// The [`Fingerprint`] of a response.
+pub async fn fingerprint(r: reqwest::Response) -> Fingerprint {
+    let status = r.status();
+    let mut headers: Vec<(String, String)> = r
+        .headers()
+        .iter()
+        .filter(|(k, _)| k.as_str() != "date")
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned()))
+        .collect();
+    headers.sort();
+    (status, headers, r.text().await.unwrap())
+}
+
+/// The recovery form's answer for `email`, sent with the button `button` names on the
+/// form page (its label depends on the page's language).
+pub async fn forgot_answer_with(
+    browser: &Browser,
+    button: impl Fn(&Page) -> String,
+    email: &str,
+) -> Fingerprint {
+    let page = browser.get("/forgot-password").await.unwrap();
+    let mut form = page.form(&button(&page)).unwrap();
+    form.fields.retain(|(n, _)| n != "email");
+    form.fields.push(("email".into(), email.into()));
+    fingerprint(
+        browser
+            .client()
+            .post(form.url)
+            .form(&form.fields)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}

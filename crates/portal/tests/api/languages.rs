@@ -434,29 +434,14 @@ async fn the_api_answers_in_the_language_of_accept_language() {
     assert_eq!(account["language"], "en");
 }
 
-/// Status, headers (without Date) and body of the recovery form's answer for `email`.
-async fn forgot_answer(b: &Browser, email: &str) -> (StatusCode, Vec<(String, String)>, String) {
-    let page = b.get("/forgot-password").await.unwrap();
-    let l = lang(page.header("content-language").unwrap());
-    let mut form = page.form(&l.t("restore-button")).unwrap();
-    form.fields.retain(|(n, _)| n != "email");
-    form.fields.push(("email".into(), email.into()));
-    let r = b
-        .client()
-        .post(form.url)
-        .form(&form.fields)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    let mut headers: Vec<(String, String)> = r
-        .headers()
-        .iter()
-        .filter(|(k, _)| k.as_str() != "date")
-        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned()))
-        .collect();
-    headers.sort();
-    (status, headers, r.text().await.unwrap())
+/// The recovery form's answer for `email`, in the page's language.
+async fn forgot_answer(b: &Browser, email: &str) -> Fingerprint {
+    forgot_answer_with(
+        b,
+        |page| lang(page.header("content-language").unwrap()).t("restore-button"),
+        email,
+    )
+    .await
 }
 
 #[tokio::test]
