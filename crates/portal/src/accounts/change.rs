@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use super::{Accounts, AccountsError, Client, NewSession, Result, SessionKind, lookup_of};
+use super::{Accounts, AccountsError, Client, NewSession, Result, SessionKind};
 use crate::audit::Event;
 use crate::domain::{Password, PasswordHash, PasswordRejection};
 use crate::hashing::Verification;
@@ -36,8 +36,7 @@ impl Accounts {
         }
         let password = Password::parse_new(new_password, &self.inner.policy, &account.email)?;
         // Guesses of the current password share the log-in budget, taken before checking.
-        let (budget, _) =
-            self.password_budget(&lookup_of(&account.email), Some(&account), device, ip);
+        let (budget, _) = self.password_budget(&account.email_lookup, Some(&account), device, ip);
         self.take(&budget, ip, Event::PasswordChangeRateLimited)
             .await?;
         let stored = PasswordHash::parse(&account.password_hash)?;

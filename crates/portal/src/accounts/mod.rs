@@ -18,9 +18,7 @@ use tokio::sync::Notify;
 
 use crate::audit::Event;
 use crate::clock::Clock;
-use crate::domain::{
-    EmailAddress, EmailError, HashError, PasswordPolicy, PasswordRejection, SecretToken,
-};
+use crate::domain::{EmailError, HashError, PasswordPolicy, PasswordRejection, SecretToken};
 use crate::hashing::PasswordHasher;
 use crate::i18n::Lang;
 use crate::keys::Keys;
@@ -174,13 +172,6 @@ struct Inner {
     keys: Keys,
     wake_worker: Arc<Notify>,
     intake: RecoveryIntake,
-}
-
-/// The lookup key of a stored address (the address is stored normalised, so this is
-/// the key it was registered under).
-fn lookup_of(stored_email: &str) -> String {
-    EmailAddress::parse(stored_email)
-        .map_or_else(|_| stored_email.to_lowercase(), |e| e.lookup_key())
 }
 
 impl Accounts {

@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 
-use super::{Account, Accounts, AccountsError, Result, lookup_of};
+use super::{Account, Accounts, AccountsError, Result};
 use crate::audit::Event;
 use crate::domain::{EmailAddress, Password, PasswordRejection, SecretToken};
 use crate::limits::Bucket;
@@ -97,7 +97,7 @@ impl Accounts {
         // no longer matter.
         store::rate_limit_reset(
             &mut *tx,
-            &Bucket::LoginAccount(lookup_of(&account.email)).key(),
+            &Bucket::LoginAccount(account.email_lookup.clone()).key(),
         )
         .await?;
         tx.commit().await?;

@@ -39,6 +39,7 @@ pub async fn process_batch(
     let accounts: HashMap<String, AccountRow> = store::accounts_by_email(&mut *tx, &lookups)
         .await?
         .into_iter()
+        .map(|a| (a.email_lookup.clone(), a))
         .collect();
 
     // Each account's requests in this batch, counted against its hourly limit at once.

@@ -12,6 +12,8 @@ pub struct AccountRow {
     pub id: String,
     /// The address as registered (where mail goes).
     pub email: String,
+    /// The key it is found by (see `EmailAddress::lookup_key`).
+    pub email_lookup: String,
     /// Argon2id PHC string.
     pub password_hash: String,
     /// When the address was confirmed.
@@ -24,12 +26,13 @@ pub struct AccountRow {
     pub language: Option<String>,
 }
 
-pub(super) const ACCOUNT_COLUMNS: &str = "a.id, a.email, a.password_hash, a.confirmed_at, a.created_at, a.password_changed_at, a.language";
+pub(super) const ACCOUNT_COLUMNS: &str = "a.id, a.email, a.email_lookup, a.password_hash, a.confirmed_at, a.created_at, a.password_changed_at, a.language";
 
 pub(super) fn account_from_row(row: &AnyRow) -> sqlx::Result<AccountRow> {
     Ok(AccountRow {
         id: row.try_get("id")?,
         email: row.try_get("email")?,
+        email_lookup: row.try_get("email_lookup")?,
         password_hash: row.try_get("password_hash")?,
         confirmed_at: row.try_get("confirmed_at")?,
         created_at: row.try_get("created_at")?,
@@ -57,18 +60,16 @@ pub async fn account_by_email<'e>(
 pub async fn accounts_by_email<'e>(
     db: impl AnyExecutor<'e>,
     email_lookups: &[&str],
-) -> sqlx::Result<Vec<(String, AccountRow)>> {
+) -> sqlx::Result<Vec<AccountRow>> {
     let rows: Vec<Vec<Param>> = email_lookups
         .iter()
         .map(|l| vec![Param::Text((*l).to_owned())])
         .collect();
-    let head = format!(
-        "SELECT a.email_lookup, {ACCOUNT_COLUMNS} FROM accounts a WHERE a.email_lookup IN ("
-    );
+    let head = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.email_lookup IN (");
     execute_rows(db, &head, &rows, ")")
         .await?
         .iter()
-        .map(|r| Ok((r.try_get("email_lookup")?, account_from_row(r)?)))
+        .map(account_from_row)
         .collect()
 }
 
