@@ -229,22 +229,26 @@ impl IntoResponse for Notice {
             is_error: !self.status.is_success(),
             link: Some(self.link),
         };
-        render(self.status, &page, self.set_cookies)
+        let mut res = render(self.status, &page, self.set_cookies);
+        // Overload and outages are short: tell clients when to come back (as the API's
+        // problems do).
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        res
     }
 }
 
 fn internal(state: &AppState, e: &AccountsError) -> Response {
     if matches!(e, AccountsError::Busy) {
-        let mut res = Notice::new(
+        return Notice::new(
             StatusCode::SERVICE_UNAVAILABLE,
             texts::t("unavailable-heading"),
             texts::error(e),
         )
         .product(state)
         .into_response();
-        res.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        return res;
     }
     tracing::error!(error = %e, "request failed");
     if let AccountsError::Internal(err) = e
