@@ -188,13 +188,18 @@ impl Lang {
         id.to_owned()
     }
 
-    /// The ids of this language's messages, each with its attributes as `id.attribute`.
-    pub fn message_ids(self) -> Vec<String> {
+    /// This language's `.ftl` source, parsed again (for checks, not for rendering).
+    fn resource(self) -> Option<FluentResource> {
         let i = SOURCES
             .iter()
             .position(|(c, _)| *c == self.0)
             .unwrap_or_default();
-        let Ok(resource) = FluentResource::try_new(SOURCES[i].1.to_owned()) else {
+        FluentResource::try_new(SOURCES[i].1.to_owned()).ok()
+    }
+
+    /// The ids of this language's messages, each with its attributes as `id.attribute`.
+    pub fn message_ids(self) -> Vec<String> {
+        let Some(resource) = self.resource() else {
             return Vec::new();
         };
         let mut ids = Vec::new();
@@ -214,11 +219,7 @@ impl Lang {
     /// The variables message `id` uses in this language (`$name` placeables, in
     /// selectors too).
     pub fn variables(self, id: &str) -> Vec<String> {
-        let i = SOURCES
-            .iter()
-            .position(|(c, _)| *c == self.0)
-            .unwrap_or_default();
-        let Ok(resource) = FluentResource::try_new(SOURCES[i].1.to_owned()) else {
+        let Some(resource) = self.resource() else {
             return Vec::new();
         };
         let mut found = Vec::new();
