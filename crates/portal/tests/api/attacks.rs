@@ -30,6 +30,18 @@ async fn sign_up(app: &TestApp, email: &str, password: &str) -> reqwest::Respons
     .await
 }
 
+/// A log-in with `STRONG` through the API, as forwarded for `client` by a proxy.
+async fn log_in_from(app: &TestApp, client: &str, email: &str) -> StatusCode {
+    app.api
+        .post(app.url("/api/v1/sessions"))
+        .header("X-Forwarded-For", client)
+        .json(&json!({ "email": email, "password": STRONG }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
 /// The client address recorded with the newest audit event of `event`.
 async fn audited_client(app: &TestApp, event: &str) -> Option<String> {
     use sqlx::Row as _;
@@ -345,13 +357,7 @@ async fn a_csrf_pair_chosen_by_the_client_is_refused() {
 async fn forwarded_for_is_believed_only_from_trusted_proxies() {
     // Untrusted peer (the default): the header is the client's own word, ignored.
     let app = spawn_app().await;
-    app.api
-        .post(app.url("/api/v1/sessions"))
-        .header("X-Forwarded-For", "198.51.100.7")
-        .json(&json!({ "email": "nobody@example.com", "password": STRONG }))
-        .send()
-        .await
-        .unwrap();
+    log_in_from(&app, "198.51.100.7", "nobody@example.com").await;
     assert_eq!(
         audited_client(&app, "login_failed").await.as_deref(),
         Some("127.0.0.1")
@@ -366,13 +372,12 @@ async fn forwarded_for_is_believed_only_from_trusted_proxies() {
         ];
     })
     .await;
-    app.api
-        .post(app.url("/api/v1/sessions"))
-        .header("X-Forwarded-For", "6.6.6.6, 198.51.100.7, 10.1.2.3")
-        .json(&json!({ "email": "nobody@example.com", "password": STRONG }))
-        .send()
-        .await
-        .unwrap();
+    log_in_from(
+        &app,
+        "6.6.6.6, 198.51.100.7, 10.1.2.3",
+        "nobody@example.com",
+    )
+    .await;
     assert_eq!(
         audited_client(&app, "login_failed").await.as_deref(),
         Some("198.51.100.7")
@@ -388,16 +393,7 @@ async fn behind_a_load_balancer_each_client_has_its_own_budget() {
     .await;
     let attempt = |client: &'static str, i: usize| {
         let app = &app;
-        async move {
-            app.api
-                .post(app.url("/api/v1/sessions"))
-                .header("X-Forwarded-For", client)
-                .json(&json!({ "email": format!("n{i}@example.com"), "password": STRONG }))
-                .send()
-                .await
-                .unwrap()
-                .status()
-        }
+        async move { log_in_from(app, client, &format!("n{i}@example.com")).await }
     };
     for i in 0..3 {
         assert_eq!(attempt("198.51.100.7", i).await, StatusCode::UNAUTHORIZED);
