@@ -110,26 +110,8 @@ fn install_schemathesis(sh: &Shell, venv: &Path) -> anyhow::Result<PathBuf> {
     if version.trim().ends_with(&format!("version {SCHEMATHESIS}")) {
         return Ok(bin);
     }
-    let python = venv.join("bin/python");
-    let usable = cmd!(sh, "{python} -m pip --version")
-        .quiet()
-        .ignore_stdout()
-        .ignore_stderr()
-        .run()
-        .is_ok();
-    if !usable {
-        // Absent, or left half-made or pointing at a Python that is gone: anew.
-        let _ = std::fs::remove_dir_all(venv);
-        cmd!(sh, "python3 -m venv {venv}")
-            .run()
-            .context("python3 -m venv failed (on Debian: apt-get install python3-venv)")?;
-    }
-    let requirement = format!("schemathesis=={SCHEMATHESIS}");
-    cmd!(
-        sh,
-        "{python} -m pip install --quiet --disable-pip-version-check {requirement}"
-    )
-    .run()?;
+    let python = crate::venv::python(sh, venv)?;
+    crate::venv::install(sh, &python, &format!("schemathesis=={SCHEMATHESIS}"))?;
     Ok(bin)
 }
 

@@ -5,7 +5,9 @@
 
 mod api_contract;
 mod ci;
+mod django;
 mod postgres;
+mod venv;
 
 use clap::{Parser, Subcommand};
 
@@ -48,8 +50,13 @@ enum Command {
         args: Vec<String>,
     },
     /// Run the Gherkin conformance suite (in-process by default; `--base-url URL
-    /// --sink-url URL` for a deployed portal; `--browser` for Chromium).
+    /// --sink-url URL` for a deployed portal; `--browser` for Chromium; `--target
+    /// django` for Django's stock password views, started with a sink for the run).
     Conformance {
+        /// What to check: this project's portal, or the Django target of
+        /// `fixtures/targets/django/` with `profiles/django.toml`.
+        #[arg(long, value_enum, default_value_t = ConformanceTarget::Portal)]
+        target: ConformanceTarget,
         /// Arguments for the conformance runner (see `cargo xtask conformance -- --help`).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
@@ -91,12 +98,29 @@ fn main() -> anyhow::Result<()> {
             xshell::cmd!(sh, "cargo run --package portal -- {args...}").run()?;
             Ok(())
         }
-        Command::Conformance { args } => {
+        Command::Conformance { target, args } => {
             let sh = xshell::Shell::new()?;
-            xshell::cmd!(sh, "cargo run --package conformance -- {args...}").run()?;
+            match target {
+                ConformanceTarget::Portal => {
+                    xshell::cmd!(sh, "cargo run --package conformance -- {args...}").run()?;
+                }
+                ConformanceTarget::Django => {
+                    sh.change_dir(project_root());
+                    django::run(&sh, &args)?;
+                }
+            }
             Ok(())
         }
     }
+}
+
+/// The portals `cargo xtask conformance` knows how to start.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ConformanceTarget {
+    /// This project's portal (in-process unless `--base-url` says otherwise).
+    Portal,
+    /// Django 5.2's stock password views with a mail sink, started for the run.
+    Django,
 }
 
 /// The workspace root (xtask lives one level below it).
