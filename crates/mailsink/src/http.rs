@@ -55,6 +55,8 @@ pub(crate) struct AppState {
     pub hosts: Arc<AllowedHosts>,
     pub faults: Arc<Faults>,
     pub sessions: Arc<Sessions>,
+    /// What `/api/v1/info` and `/api/v1/webui` report, and whether `/api/v1/send` is on.
+    pub runtime: Arc<crate::info::Runtime>,
 }
 
 /// Errors of the HTTP API; bodies are short plain text, internals are only logged.
@@ -103,7 +105,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-type ApiResult<T> = Result<T, ApiError>;
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
 pub(crate) fn router(state: AppState) -> Router {
     let hosts = state.hosts.clone();
@@ -111,7 +113,10 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/", get(ui))
         .route("/ui.css", get(ui_css))
         .route("/ui.js", get(ui_js))
-        .route("/api/v1/messages", get(list).delete(delete_messages))
+        .route(
+            "/api/v1/messages",
+            get(list).put(crate::tags::set_read).delete(delete_messages),
+        )
         .route("/api/v1/message/{id}", get(message))
         .route("/api/v1/message/{id}/raw", get(raw))
         .route("/api/v1/message/{id}/session", get(message_session))
@@ -128,6 +133,9 @@ pub(crate) fn router(state: AppState) -> Router {
         )
         .route("/api/v1/faults/{id}", get(get_fault).delete(remove_fault))
         .route("/view/{file}", get(view))
+        .merge(crate::tags::routes())
+        .merge(crate::info::routes())
+        .merge(crate::send::routes())
         .with_state(state)
         .layer(middleware::from_fn_with_state(hosts, guard))
 }
@@ -178,7 +186,7 @@ struct SearchParams {
     limit: Option<usize>,
 }
 
-fn parse_query(q: Option<&str>) -> ApiResult<Query> {
+pub(crate) fn parse_query(q: Option<&str>) -> ApiResult<Query> {
     Query::parse(q.unwrap_or("")).map_err(|e| ApiError::BadRequest(e.to_string()))
 }
 
@@ -191,7 +199,7 @@ struct PageJson<'a> {
     count: u64,
     messages_count: u64,
     start: u64,
-    tags: [&'a str; 0],
+    tags: Vec<String>,
     messages: Vec<RowJson<'a>>,
 }
 
@@ -219,7 +227,7 @@ struct RowJson<'a> {
     #[serde(rename = "Created")]
     created: &'a str,
     #[serde(rename = "Tags")]
-    tags: [&'a str; 0],
+    tags: Vec<String>,
     #[serde(rename = "Size")]
     size: u64,
     #[serde(rename = "Attachments")]
@@ -230,7 +238,7 @@ struct RowJson<'a> {
     codes: &'a [String],
 }
 
-fn page_json(page: &Page, start: usize) -> ApiResult<Response> {
+fn page_json(page: &Page, start: usize, all_tags: Vec<String>) -> ApiResult<Response> {
     let rows: Vec<RowJson<'_>> = page
         .entries
         .iter()
@@ -245,7 +253,7 @@ fn page_json(page: &Page, start: usize) -> ApiResult<Response> {
             reply_to: &e.summary.reply_to,
             subject: &e.summary.subject,
             created: e.created_rfc3339(),
-            tags: [],
+            tags: e.tags(),
             size: e.size,
             attachments: e.summary.attachments,
             snippet: &e.summary.snippet,
@@ -258,7 +266,7 @@ fn page_json(page: &Page, start: usize) -> ApiResult<Response> {
         count: rows.len() as u64,
         messages_count: page.matched,
         start: start as u64,
-        tags: [],
+        tags: all_tags,
         messages: rows,
     };
     // Sized up front: growing a multi-megabyte buffer by doubling costs copies.
@@ -275,7 +283,7 @@ async fn list(
     let page = s
         .store
         .search(&Query::default(), start, p.limit.unwrap_or(DEFAULT_LIMIT));
-    page_json(&page, start)
+    page_json(&page, start, s.store.tag_counts().into_keys().collect())
 }
 
 async fn search(
@@ -287,7 +295,7 @@ async fn search(
     let page = s
         .store
         .search(&query, start, p.limit.unwrap_or(DEFAULT_LIMIT));
-    page_json(&page, start)
+    page_json(&page, start, s.store.tag_counts().into_keys().collect())
 }
 
 #[derive(Deserialize, Default)]
@@ -330,7 +338,7 @@ async fn delete_search(
     Ok("ok")
 }
 
-fn entry(s: &AppState, id: &str) -> ApiResult<Arc<Entry>> {
+pub(crate) fn entry(s: &AppState, id: &str) -> ApiResult<Arc<Entry>> {
     s.store.get(id).ok_or(ApiError::NotFound("message"))
 }
 
@@ -477,7 +485,7 @@ async fn wait(
 fn event_json(event: &Event, query: &Query) -> Option<serde_json::Value> {
     let (kind, data) = match event {
         Event::New(e) => {
-            if !query.matches(&e.summary) {
+            if !e.matches(query) {
                 return None;
             }
             ("new", serde_json::to_value(e.to_summary()).ok()?)
@@ -485,7 +493,7 @@ fn event_json(event: &Event, query: &Query) -> Option<serde_json::Value> {
         Event::Delete(entries) => {
             let ids: Vec<&str> = entries
                 .iter()
-                .filter(|e| query.matches(&e.summary))
+                .filter(|e| e.matches(query))
                 .map(|e| &*e.id)
                 .collect();
             if ids.is_empty() {
@@ -557,7 +565,7 @@ fn faults(s: &AppState) -> ApiResult<&Faults> {
 }
 
 /// A JSON request body, or a 400 saying what is wrong with it.
-fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+pub(crate) fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
     serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(e.to_string()))
 }
 

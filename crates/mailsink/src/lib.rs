@@ -23,12 +23,15 @@ mod codes;
 mod faults;
 mod host;
 mod http;
+mod info;
 pub mod model;
 mod parse;
 pub mod query;
+mod send;
 mod sessions;
 mod smtp;
 mod store;
+mod tags;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -40,6 +43,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+pub use clock::{SinkClock, parse_max_age};
 pub use model::{
     Address, Attachment, ChaosTrigger, ChaosTriggers, Envelope, FaultAction, FaultRule, FaultStage,
     Message, MessageSummary, MessagesSummary, NewFault, SmtpSession, SmtpSessions,
@@ -78,6 +82,13 @@ pub struct SinkConfig {
     /// Faults on demand (`/api/v1/faults`, Mailpit's `/api/v1/chaos`); `false`
     /// (`--no-faults`) answers both APIs 403 and never fails a session.
     pub faults: bool,
+    /// Retention: messages older than this are dropped, at each arrival and each
+    /// minute (`None`: no age limit).
+    pub max_age: Option<Duration>,
+    /// Mailpit's `POST /api/v1/send`; `false` (`--no-send-api`) answers it 403.
+    pub send_api: bool,
+    /// The clock messages are stamped with and aged by ([`SinkClock::manual`] in tests).
+    pub clock: SinkClock,
 }
 
 impl SinkConfig {
@@ -106,6 +117,9 @@ impl Default for SinkConfig {
             tls_key: None,
             allowed_hosts: Vec::new(),
             faults: true,
+            max_age: None,
+            send_api: true,
+            clock: SinkClock::system(),
         }
     }
 }
@@ -147,12 +161,14 @@ impl MailSink {
         };
         let hosts = host::AllowedHosts::new(&config.allowed_hosts)?;
         let store = Arc::new(
-            Store::open(
+            Store::open_with(
                 config.db.as_deref(),
                 store::Limits {
                     max_messages: config.max_messages,
                     max_total_bytes: config.max_total_bytes,
                 },
+                config.max_age,
+                config.clock.clone(),
             )
             .await?,
         );
@@ -186,7 +202,13 @@ impl MailSink {
             hosts: Arc::new(hosts.on_port(http_addr.port())),
             faults,
             sessions,
+            runtime: Arc::new(info::Runtime {
+                started: std::time::Instant::now(),
+                database: config.db.clone(),
+                send_api: config.send_api,
+            }),
         });
+        let prune_task = tokio::spawn(prune_aged(store.clone(), cancel.clone()));
         let http_cancel = cancel.clone();
         let http_task = tokio::spawn(async move {
             let served = axum::serve(http_listener, app)
@@ -202,8 +224,22 @@ impl MailSink {
             http_addr,
             store,
             cancel,
-            tasks: vec![smtp_task, http_task],
+            tasks: vec![smtp_task, http_task, prune_task],
         })
+    }
+}
+
+/// How often messages past `max_age` are looked for between arrivals.
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
+
+/// Drops messages past `max_age` each minute, until shutdown.
+async fn prune_aged(store: Arc<Store>, cancel: CancellationToken) {
+    let mut every = tokio::time::interval(PRUNE_EVERY);
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            _ = every.tick() => store.prune_aged().await,
+        }
     }
 }
 
@@ -266,6 +302,10 @@ impl SinkHandle {
             out.push(self.store.message(e).await?);
         }
         Ok(out)
+    }
+    /// Drops the messages past `max_age` now, as the sweep does each minute.
+    pub async fn prune_aged(&self) {
+        self.store.prune_aged().await;
     }
     /// Deletes every stored message.
     pub async fn clear(&self) {

@@ -33,6 +33,19 @@ struct Args {
     /// 0 = no limit).
     #[arg(long, env = "MAILSINK_MAX_TOTAL_SIZE", default_value = "512M", value_parser = parse_size)]
     max_total_size: u64,
+    /// Drop messages older than this, at each arrival and each minute: `7d`, `12h`,
+    /// `90m` (a bare number is hours; 0 = no age limit).
+    #[arg(long, env = "MAILSINK_MAX_AGE", value_parser = mailsink::parse_max_age)]
+    max_age: Option<std::time::Duration>,
+    /// Turn Mailpit's send API (POST /api/v1/send) off: it answers 403. Without it, any
+    /// client of the HTTP API can add messages to the sink.
+    #[arg(
+        long,
+        env = "MAILSINK_NO_SEND_API",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    no_send_api: bool,
     /// Recipients accepted per message; more are answered 452.
     #[arg(long, env = "MAILSINK_MAX_RECIPIENTS", default_value_t = 100)]
     max_recipients: usize,
@@ -122,6 +135,9 @@ async fn main() -> anyhow::Result<()> {
         tls_key: args.tls_key,
         allowed_hosts: args.allowed_hosts,
         faults: !args.no_faults,
+        max_age: args.max_age,
+        send_api: !args.no_send_api,
+        ..SinkConfig::default()
     };
     let sink = MailSink::start(config).await?;
     println!(
@@ -160,6 +176,17 @@ mod tests {
                 .unwrap()
                 .no_faults
         );
+    }
+
+    #[test]
+    fn max_age_and_no_send_api_are_read() {
+        let args = Args::try_parse_from(["mailsink", "--max-age", "7d", "--no-send-api"]).unwrap();
+        assert_eq!(
+            args.max_age,
+            Some(std::time::Duration::from_secs(7 * 86400))
+        );
+        assert!(args.no_send_api);
+        assert!(Args::try_parse_from(["mailsink", "--max-age", "soon"]).is_err());
     }
 
     #[test]

@@ -54,6 +54,9 @@ pub struct Message {
     pub bcc: Vec<Address>,
     #[serde(rename = "ReplyTo", default)]
     pub reply_to: Vec<Address>,
+    /// Where bounces go: the envelope sender, as the Return-Path a delivery adds.
+    #[serde(rename = "ReturnPath", default)]
+    pub return_path: String,
     #[serde(rename = "Subject")]
     pub subject: String,
     /// RFC 3339; the Date header, or the arrival time when it has none.

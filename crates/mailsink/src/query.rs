@@ -1,7 +1,7 @@
 //! The search syntax shared by `/api/v1/search`, `/api/v1/wait`, the UI and
 //! [`crate::SinkHandle::wait_for`]: `to:addr`, `from:addr`, `cc:`, `bcc:`,
-//! `subject:word` or `subject:"a phrase"`, `message-id:`, quoted phrases and plain
-//! words. A leading `-` or `!` negates a term. Terms are AND-ed and case-insensitive.
+//! `subject:word` or `subject:"a phrase"`, `message-id:`, `tag:name` (a whole tag,
+//! `tag:"two words"`), quoted phrases and plain words. A leading `-` or `!` negates a term. Terms are AND-ed and case-insensitive.
 //!
 //! `to:` also matches Cc, Bcc and the envelope recipients, and `from:` the envelope
 //! sender, so a Bcc-only recipient (who exists only in the envelope) can be waited for.
@@ -26,6 +26,8 @@ pub enum Field {
     Subject,
     /// Message-ID header.
     MessageId,
+    /// One of the message's tags, whole.
+    Tag,
 }
 
 /// One search term.
@@ -62,6 +64,7 @@ fn field_of(prefix: &str) -> Option<Field> {
         "bcc" => Field::Bcc,
         "subject" => Field::Subject,
         "message-id" | "messageid" => Field::MessageId,
+        "tag" => Field::Tag,
         _ => return None,
     })
 }
@@ -141,9 +144,21 @@ impl Query {
         self.terms.is_empty()
     }
 
-    /// Whether a stored message matches.
+    /// Whether a stored message without tags matches.
     pub(crate) fn matches(&self, s: &Summary) -> bool {
-        self.terms.iter().all(|t| term_matches(t, s) != t.negated)
+        self.matches_tagged(s, &[])
+    }
+
+    /// Whether a stored message with these tags matches.
+    pub(crate) fn matches_tagged(&self, s: &Summary, tags: &[String]) -> bool {
+        self.terms
+            .iter()
+            .all(|t| term_matches(t, s, tags) != t.negated)
+    }
+
+    /// Whether a term looks at tags (so the caller reads them only then).
+    pub(crate) fn has_tag_terms(&self) -> bool {
+        self.terms.iter().any(|t| t.field == Field::Tag)
     }
 
     /// Whether an SMTP envelope matches, before there is a message (fault rules).
@@ -183,11 +198,11 @@ fn envelope_matches(t: &Term, env: &Envelope) -> bool {
         Field::To | Field::Bcc => to(),
         Field::From => contains(&env.from, v),
         Field::Any => contains(&env.from, v) || to(),
-        Field::Cc | Field::Subject | Field::MessageId => false,
+        Field::Cc | Field::Subject | Field::MessageId | Field::Tag => false,
     }
 }
 
-fn term_matches(t: &Term, s: &Summary) -> bool {
+fn term_matches(t: &Term, s: &Summary, tags: &[String]) -> bool {
     let v = t.value.as_str();
     let from_header = || {
         s.from
@@ -206,6 +221,7 @@ fn term_matches(t: &Term, s: &Summary) -> bool {
         Field::Bcc => addr_matches(&s.bcc, v) || envelope_matches(t, &s.envelope),
         Field::Subject => contains(&s.subject, v),
         Field::MessageId => contains(&s.message_id, v),
+        Field::Tag => tags.iter().any(|tag| tag.to_lowercase() == v),
         Field::Any => {
             contains(&s.subject, v)
                 || from_header()
@@ -326,6 +342,19 @@ mod tests {
         assert!(Query::parse("from:bounce@portal.test").unwrap().matches(&s));
     }
 
+    #[test]
+    fn tags_match_whole_and_regardless_of_case() {
+        let s = summary();
+        let tags = ["Sign up".to_owned(), "reset".to_owned()];
+        let q = |text: &str| Query::parse(text).unwrap();
+        assert!(q("tag:reset").matches_tagged(&s, &tags));
+        assert!(q("tag:\"sign up\"").matches_tagged(&s, &tags));
+        assert!(!q("tag:rese").matches_tagged(&s, &tags));
+        assert!(!q("tag:reset").matches(&s));
+        assert!(q("-tag:other").matches_tagged(&s, &tags));
+        assert!(q("tag:reset").has_tag_terms() && !q("reset").has_tag_terms());
+    }
+
     mod properties {
         use proptest::prelude::*;
 
@@ -339,6 +368,7 @@ mod tests {
             "bcc:",
             "subject:",
             "message-id:",
+            "tag:",
             "TO:",
             "-",
             "!",

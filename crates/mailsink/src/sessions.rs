@@ -138,6 +138,8 @@ pub(crate) struct Session {
     peer: String,
     started: String,
     record: Mutex<Record>,
+    /// The sink-wide count of refusals (`Sessions::refusals`).
+    refusals: Arc<AtomicU64>,
 }
 
 impl Session {
@@ -162,6 +164,7 @@ impl Session {
         let mut record = self.lock();
         for line in lines {
             if line[3..].starts_with(['4', '5']) {
+                self.refusals.fetch_add(1, Ordering::Relaxed);
                 record.last_refusal = Some(line[3..].to_owned());
             }
             record.push(line);
@@ -237,6 +240,7 @@ impl Session {
 pub(crate) struct Sessions {
     ring: Mutex<VecDeque<Arc<Session>>>,
     next_id: AtomicU64,
+    refusals: Arc<AtomicU64>,
 }
 
 impl Sessions {
@@ -244,7 +248,13 @@ impl Sessions {
         Self {
             ring: Mutex::new(VecDeque::new()),
             next_id: AtomicU64::new(1),
+            refusals: Arc::default(),
         }
+    }
+
+    /// Refusals (4xx/5xx reply lines) sent since start, in every session.
+    pub(crate) fn refusals(&self) -> u64 {
+        self.refusals.load(Ordering::Relaxed)
     }
 
     fn lock(&self) -> MutexGuard<'_, VecDeque<Arc<Session>>> {
@@ -259,6 +269,7 @@ impl Sessions {
             peer: peer.to_string(),
             started: now(),
             record: Mutex::new(Record::default()),
+            refusals: self.refusals.clone(),
         });
         let mut ring = self.lock();
         ring.push_back(session.clone());

@@ -9,10 +9,15 @@
 //!   small [`Summary`]; listings never touch bodies.
 //! - Waiters are woken through a `watch` of the newest sequence number, which cannot lag;
 //!   the `broadcast` of [`Event`]s feeds only the UI, where a lag just means a reload.
+//! - Read state and tags live on the entry and, with `--db`, in the same row; a message
+//!   arrives unread, with the tags of `tags::on_arrival`.
+//! - Retention drops the oldest first: past `max_age` (at each arrival and each minute),
+//!   then over the count and byte limits.
 
+use std::collections::BTreeMap;
 use std::collections::{HashMap, VecDeque};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
@@ -27,6 +32,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tokio::sync::{broadcast, watch};
 
+use crate::clock::SinkClock;
 use crate::model::{Envelope, Message, MessageSummary};
 use crate::parse::{self, Summary};
 use crate::query::Query;
@@ -40,10 +46,14 @@ pub(crate) struct Entry {
     pub id: Box<str>,
     /// Arrival order, strictly increasing.
     pub seq: u64,
+    /// Arrival time (what `max_age` measures).
+    created: OffsetDateTime,
     /// Arrival time in RFC 3339, formatted once (listings print it for every row).
     created_str: Box<str>,
     pub size: u64,
     pub read: AtomicBool,
+    /// Sorted, unique regardless of case (`tags.rs`).
+    tags: RwLock<Vec<String>>,
     pub summary: Summary,
     /// The raw message when kept in memory; `None` when it lives in SQLite.
     raw: Option<Bytes>,
@@ -54,6 +64,27 @@ pub(crate) struct Entry {
 impl Entry {
     pub fn created_rfc3339(&self) -> &str {
         &self.created_str
+    }
+
+    /// The message's tags.
+    pub fn tags(&self) -> Vec<String> {
+        self.tags
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Whether `query` matches this message (its tags are read only for `tag:`).
+    pub fn matches(&self, query: &Query) -> bool {
+        if query.has_tag_terms() {
+            query.matches_tagged(&self.summary, &self.tags())
+        } else {
+            query.matches(&self.summary)
+        }
+    }
+
+    fn set_tags(&self, tags: Vec<String>) {
+        *self.tags.write().unwrap_or_else(PoisonError::into_inner) = tags;
     }
 
     /// The listing row for this message.
@@ -70,7 +101,7 @@ impl Entry {
             reply_to: s.reply_to.clone(),
             subject: s.subject.clone(),
             created: self.created_rfc3339().to_owned(),
-            tags: Vec::new(),
+            tags: self.tags(),
             size: self.size,
             attachments: s.attachments,
             snippet: s.snippet.clone(),
@@ -118,13 +149,10 @@ impl Index {
         Some(entry)
     }
 
-    /// Drops the oldest messages over the limits, but always keeps the newest one.
-    fn evict(&mut self, limits: Limits) -> Vec<Arc<Entry>> {
+    /// Drops the oldest messages while `over` says so.
+    fn evict_while(&mut self, over: impl Fn(&Self) -> bool) -> Vec<Arc<Entry>> {
         let mut evicted = Vec::new();
-        while self.entries.len() > 1
-            && ((limits.max_messages > 0 && self.entries.len() > limits.max_messages)
-                || (limits.max_total_bytes > 0 && self.total_bytes > limits.max_total_bytes))
-        {
+        while over(self) {
             let Some(oldest) = self.entries.pop_front() else {
                 break;
             };
@@ -134,6 +162,31 @@ impl Index {
         }
         evicted
     }
+
+    /// Drops the oldest messages over the limits, but always keeps the newest one.
+    fn evict(&mut self, limits: Limits) -> Vec<Arc<Entry>> {
+        self.evict_while(|index| {
+            index.entries.len() > 1
+                && ((limits.max_messages > 0 && index.entries.len() > limits.max_messages)
+                    || (limits.max_total_bytes > 0 && index.total_bytes > limits.max_total_bytes))
+        })
+    }
+
+    /// Drops the messages that arrived before `cutoff` (oldest first).
+    fn evict_before(&mut self, cutoff: OffsetDateTime) -> Vec<Arc<Entry>> {
+        self.evict_while(|index| index.entries.front().is_some_and(|e| e.created < cutoff))
+    }
+}
+
+/// Running totals for `GET /api/v1/info` (Mailpit's `RuntimeStats`), since start.
+#[derive(Debug, Default)]
+pub(crate) struct Stats {
+    /// Messages stored (by SMTP or the send API).
+    pub accepted: AtomicU64,
+    /// Their bytes.
+    pub accepted_bytes: AtomicU64,
+    /// Messages deleted, by a client or by retention.
+    pub deleted: AtomicU64,
 }
 
 /// A page of results plus the counts Mailpit reports.
@@ -149,6 +202,10 @@ pub(crate) struct Store {
     index: RwLock<Index>,
     db: Option<SqlitePool>,
     limits: Limits,
+    /// Messages older than this are dropped (`None`: kept whatever their age).
+    max_age: Option<Duration>,
+    clock: SinkClock,
+    stats: Stats,
     newest: watch::Sender<u64>,
     events: broadcast::Sender<Event>,
 }
@@ -167,13 +224,27 @@ fn new_id() -> String {
 
 impl Store {
     /// Opens the store; with a database path, creates the schema and loads what is there.
+    #[cfg(test)]
     pub async fn open(db: Option<&Path>, limits: Limits) -> anyhow::Result<Self> {
+        Self::open_with(db, limits, None, SinkClock::system()).await
+    }
+
+    /// [`Store::open`] with retention by age, measured on `clock`.
+    pub async fn open_with(
+        db: Option<&Path>,
+        limits: Limits,
+        max_age: Option<Duration>,
+        clock: SinkClock,
+    ) -> anyhow::Result<Self> {
         let (newest, _) = watch::channel(0);
         let (events, _) = broadcast::channel(1024);
         let mut store = Self {
             index: RwLock::new(Index::default()),
             db: None,
             limits,
+            max_age: max_age.filter(|age| !age.is_zero()),
+            clock,
+            stats: Stats::default(),
             newest,
             events,
         };
@@ -196,10 +267,11 @@ impl Store {
     }
 
     async fn load(&self, pool: &SqlitePool) -> anyhow::Result<()> {
-        let rows = sqlx::query("SELECT id, created, size, read, meta FROM messages ORDER BY seq")
-            .fetch_all(pool)
-            .await
-            .context("Failed to load messages from SQLite")?;
+        let rows =
+            sqlx::query("SELECT id, created, size, read, tags, meta FROM messages ORDER BY seq")
+                .fetch_all(pool)
+                .await
+                .context("Failed to load messages from SQLite")?;
         let evicted = {
             let mut index = self.write();
             for row in rows {
@@ -207,6 +279,7 @@ impl Store {
                 let created: String = row.try_get("created")?;
                 let size: i64 = row.try_get("size")?;
                 let read: bool = row.try_get("read")?;
+                let tags: String = row.try_get("tags")?;
                 let meta: String = row.try_get("meta")?;
                 let summary: Summary = match serde_json::from_str(&meta) {
                     Ok(s) => s,
@@ -218,15 +291,16 @@ impl Store {
                 let seq = index.next_seq + 1;
                 index.next_seq = seq;
                 // A row with an unreadable time (written by hand) gets "now".
-                #[allow(clippy::disallowed_methods)]
-                let created = OffsetDateTime::parse(&created, &Rfc3339)
-                    .unwrap_or_else(|_| OffsetDateTime::now_utc());
+                let created =
+                    OffsetDateTime::parse(&created, &Rfc3339).unwrap_or_else(|_| self.clock.now());
                 let entry = Arc::new(Entry {
                     id: id.into(),
                     seq,
+                    created,
                     created_str: rfc3339(created),
                     size: u64::try_from(size).unwrap_or_default(),
                     read: AtomicBool::new(read),
+                    tags: RwLock::new(serde_json::from_str(&tags).unwrap_or_default()),
                     summary,
                     raw: None,
                     session: None,
@@ -237,7 +311,11 @@ impl Store {
             }
             let seq = index.next_seq;
             self.newest.send_replace(seq);
-            index.evict(self.limits)
+            let mut evicted = self
+                .cutoff()
+                .map_or_else(Vec::new, |c| index.evict_before(c));
+            evicted.extend(index.evict(self.limits));
+            evicted
         };
         self.delete_rows(pool, &evicted).await;
         Ok(())
@@ -255,11 +333,44 @@ impl Store {
         }
     }
 
+    /// Messages that arrived before this are past `max_age`.
+    fn cutoff(&self) -> Option<OffsetDateTime> {
+        self.max_age.map(|age| self.clock.now() - age)
+    }
+
+    /// Drops the messages past `max_age` (run each minute, besides at each arrival).
+    pub async fn prune_aged(&self) {
+        let Some(cutoff) = self.cutoff() else {
+            return;
+        };
+        let evicted = self.write().evict_before(cutoff);
+        self.dropped(evicted).await;
+    }
+
+    /// Removes dropped messages from SQLite, counts them and tells the live streams.
+    async fn dropped(&self, evicted: Vec<Arc<Entry>>) {
+        if evicted.is_empty() {
+            return;
+        }
+        self.stats
+            .deleted
+            .fetch_add(evicted.len() as u64, Ordering::Relaxed);
+        if let Some(pool) = &self.db {
+            self.delete_rows(pool, &evicted).await;
+        }
+        if self.listened() {
+            self.emit(Event::Delete(evicted.into()));
+        }
+    }
+
+    /// Running totals since start.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
     /// Stores a message and wakes waiters. Returns only once it is durable (with `--db`)
-    /// and visible to the API.
-    // The sink has no clock to inject: a message is stamped with the wall clock when it
-    // arrives, as Mailpit does.
-    #[allow(clippy::disallowed_methods)]
+    /// and visible to the API. It is stamped with the sink's clock, as Mailpit stamps
+    /// the time a message arrives.
     pub async fn insert(
         &self,
         envelope: Envelope,
@@ -267,18 +378,20 @@ impl Store {
         session: Option<Arc<str>>,
     ) -> anyhow::Result<Arc<Entry>> {
         let summary = parse::summarize(&raw, &envelope);
+        let tags = crate::tags::on_arrival(&raw, &summary, &self.known_tags());
         let id = new_id();
-        let created = OffsetDateTime::now_utc();
+        let created = self.clock.now();
         let created_str = rfc3339(created);
         let size = raw.len() as u64;
         if let Some(pool) = &self.db {
             let meta = serde_json::to_string(&summary).context("Failed to encode metadata")?;
             sqlx::query(
-                "INSERT INTO messages (id, created, size, read, meta, raw) VALUES ($1, $2, $3, 0, $4, $5)",
+                "INSERT INTO messages (id, created, size, read, tags, meta, raw) VALUES ($1, $2, $3, 0, $4, $5, $6)",
             )
             .bind(&id)
             .bind(&*created_str)
             .bind(i64::try_from(size).unwrap_or(i64::MAX))
+            .bind(serde_json::to_string(&tags).unwrap_or_default())
             .bind(meta)
             .bind(&raw[..])
             .execute(pool)
@@ -292,9 +405,11 @@ impl Store {
             let entry = Arc::new(Entry {
                 id: id.into(),
                 seq,
+                created,
                 created_str,
                 size,
                 read: AtomicBool::new(false),
+                tags: RwLock::new(tags),
                 summary,
                 raw: if self.db.is_some() { None } else { Some(raw) },
                 session,
@@ -302,18 +417,16 @@ impl Store {
             index.total_bytes += size;
             index.by_id.insert(entry.id.clone(), entry.clone());
             index.entries.push_back(entry.clone());
-            let evicted = index.evict(self.limits);
+            let mut evicted = self
+                .cutoff()
+                .map_or_else(Vec::new, |c| index.evict_before(c));
+            evicted.extend(index.evict(self.limits));
             (entry, evicted)
         };
+        self.stats.accepted.fetch_add(1, Ordering::Relaxed);
+        self.stats.accepted_bytes.fetch_add(size, Ordering::Relaxed);
         self.newest.send_replace(entry.seq);
-        if !evicted.is_empty() {
-            if let Some(pool) = &self.db {
-                self.delete_rows(pool, &evicted).await;
-            }
-            if self.listened() {
-                self.emit(Event::Delete(evicted.into()));
-            }
-        }
+        self.dropped(evicted).await;
         self.emit(Event::New(entry.clone()));
         Ok(entry)
     }
@@ -362,13 +475,16 @@ impl Store {
     /// The full message (parses the raw bytes).
     pub async fn message(&self, entry: &Entry) -> anyhow::Result<Message> {
         let raw = self.raw(entry).await?;
-        Ok(parse::full_message(
+        let mut message = parse::full_message(
             &entry.id,
             entry.created_rfc3339(),
             &entry.summary,
             entry.size,
             &raw,
-        ))
+        );
+        message.tags = entry.tags();
+        message.return_path = entry.summary.envelope.from.clone();
+        Ok(message)
     }
 
     /// Marks a message read (best effort in SQLite: losing a read flag is harmless).
@@ -382,6 +498,117 @@ impl Store {
                 .execute(pool)
                 .await;
         }
+    }
+
+    /// The given messages (unknown IDs are skipped), or all of them for `None`.
+    fn entries(&self, ids: Option<&[String]>) -> Vec<Arc<Entry>> {
+        let index = self.read();
+        match ids {
+            Some(ids) => ids
+                .iter()
+                .filter_map(|id| index.by_id.get(id.as_str()).cloned())
+                .collect(),
+            None => index.entries.iter().cloned().collect(),
+        }
+    }
+
+    /// Sets the read state of the given messages, or of all of them for `None`.
+    pub async fn set_read(&self, ids: Option<&[String]>, read: bool) -> anyhow::Result<()> {
+        let changed: Vec<Arc<Entry>> = self
+            .entries(ids)
+            .into_iter()
+            .filter(|e| e.read.swap(read, Ordering::Relaxed) != read)
+            .collect();
+        if let Some(pool) = &self.db {
+            let mut tx = pool
+                .begin()
+                .await
+                .context("Failed to save the read state")?;
+            for e in &changed {
+                sqlx::query("UPDATE messages SET read = $1 WHERE id = $2")
+                    .bind(read)
+                    .bind(&*e.id)
+                    .execute(&mut *tx)
+                    .await
+                    .context("Failed to save the read state")?;
+            }
+            tx.commit().await.context("Failed to save the read state")?;
+        }
+        Ok(())
+    }
+
+    /// Every tag in use, with how many messages carry it, by name.
+    pub fn tag_counts(&self) -> BTreeMap<String, u64> {
+        let mut counts = BTreeMap::new();
+        for e in &self.read().entries {
+            for tag in e.tags() {
+                *counts.entry(tag).or_default() += 1;
+            }
+        }
+        counts
+    }
+
+    fn known_tags(&self) -> Vec<String> {
+        self.tag_counts().into_keys().collect()
+    }
+
+    /// Gives each message the tags `tags_of` makes of its current ones, and saves those
+    /// that changed.
+    async fn retag(
+        &self,
+        entries: Vec<Arc<Entry>>,
+        tags_of: impl Fn(Vec<String>) -> Vec<String>,
+    ) -> anyhow::Result<()> {
+        let mut changed = Vec::new();
+        for e in entries {
+            let before = e.tags();
+            let after = tags_of(before.clone());
+            if after != before {
+                e.set_tags(after.clone());
+                changed.push((e, after));
+            }
+        }
+        if let Some(pool) = &self.db {
+            let mut tx = pool.begin().await.context("Failed to save tags")?;
+            for (e, tags) in &changed {
+                sqlx::query("UPDATE messages SET tags = $1 WHERE id = $2")
+                    .bind(serde_json::to_string(tags).unwrap_or_default())
+                    .bind(&*e.id)
+                    .execute(&mut *tx)
+                    .await
+                    .context("Failed to save tags")?;
+            }
+            tx.commit().await.context("Failed to save tags")?;
+        }
+        Ok(())
+    }
+
+    /// Replaces the tags of the given messages.
+    pub async fn set_tags(&self, ids: &[String], tags: &[String]) -> anyhow::Result<()> {
+        let known = self.known_tags();
+        let tags = crate::tags::normalize(tags.iter().map(String::as_str), &known);
+        self.retag(self.entries(Some(ids)), |_| tags.clone()).await
+    }
+
+    /// Renames a tag on every message (a message that had both names keeps one).
+    pub async fn rename_tag(&self, from: &str, to: &str) -> anyhow::Result<()> {
+        self.retag(self.entries(None), |tags| {
+            if !tags.iter().any(|t| t == from) {
+                return tags;
+            }
+            let renamed = tags.iter().map(|t| if t == from { to } else { t.as_str() });
+            crate::tags::normalize(renamed.collect::<Vec<_>>(), &[to.to_owned()])
+        })
+        .await
+    }
+
+    /// Removes a tag from every message (the messages stay).
+    pub async fn delete_tag(&self, name: &str) -> anyhow::Result<()> {
+        self.retag(self.entries(None), |mut tags| {
+            tags.retain(|t| t != name);
+            tags
+        })
+        .await
     }
 
     /// Newest first, `start`/`limit` paging, filtered by `query`.
@@ -412,7 +639,7 @@ impl Store {
         let mut matched = 0u64;
         let mut entries = Vec::new();
         for e in index.entries.iter().rev() {
-            if query.matches(&e.summary) {
+            if e.matches(query) {
                 if matched as usize >= start && entries.len() < limit {
                     entries.push(e.clone());
                 }
@@ -437,7 +664,7 @@ impl Store {
             .iter()
             .rev()
             .take_while(|e| e.seq > after)
-            .find(|e| query.matches(&e.summary))
+            .find(|e| e.matches(query))
             .cloned();
         (found, top.max(after))
     }
@@ -474,6 +701,9 @@ impl Store {
             self.delete_rows(pool, &removed).await;
         }
         let count = removed.len();
+        self.stats
+            .deleted
+            .fetch_add(count as u64, Ordering::Relaxed);
         if count > 0 {
             self.emit(Event::Delete(removed.into()));
         }
@@ -484,6 +714,9 @@ impl Store {
     pub async fn clear(&self) -> anyhow::Result<()> {
         {
             let mut index = self.write();
+            self.stats
+                .deleted
+                .fetch_add(index.entries.len() as u64, Ordering::Relaxed);
             index.entries.clear();
             index.by_id.clear();
             index.total_bytes = 0;
@@ -527,6 +760,7 @@ async fn open_db(path: &Path) -> anyhow::Result<SqlitePool> {
             created TEXT NOT NULL,
             size INTEGER NOT NULL,
             read INTEGER NOT NULL DEFAULT 0,
+            tags TEXT NOT NULL DEFAULT '[]',
             meta TEXT NOT NULL,
             raw BLOB NOT NULL
         )",
@@ -534,5 +768,17 @@ async fn open_db(path: &Path) -> anyhow::Result<SqlitePool> {
     .execute(&pool)
     .await
     .context("Failed to create the messages table")?;
+    // A database from before tags were kept gets the column.
+    let has_tags = sqlx::query("SELECT 1 FROM pragma_table_info('messages') WHERE name = 'tags'")
+        .fetch_optional(&pool)
+        .await
+        .context("Failed to read the messages table")?
+        .is_some();
+    if !has_tags {
+        sqlx::query("ALTER TABLE messages ADD COLUMN tags TEXT NOT NULL DEFAULT '[]'")
+            .execute(&pool)
+            .await
+            .context("Failed to add the tags column")?;
+    }
     Ok(pool)
 }

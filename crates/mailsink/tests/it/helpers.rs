@@ -158,3 +158,9 @@ pub fn simple_message(to: &str, subject: &str, body: &str) -> Vec<u8> {
     format!("From: Sender <sender@example.com>\r\nTo: {to}\r\nSubject: {subject}\r\n\r\n{body}\r\n")
         .into_bytes()
 }
+
+/// The subjects of the messages `query` finds, newest first.
+pub async fn subjects(sink: &mailsink::SinkHandle, query: &str) -> Vec<String> {
+    let found = sink.search(query).await.expect("the search runs");
+    found.into_iter().map(|m| m.subject).collect()
+}

@@ -73,14 +73,10 @@ async fn retention_drops_the_oldest_by_count() {
         let data = simple_message("r@example.com", &format!("keep {i}"), "x");
         assert_eq!(c.send_mail("a@b.c", &["r@example.com"], &data).await.0, 250);
     }
-    let subjects: Vec<String> = sink
-        .search("")
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|m| m.subject)
-        .collect();
-    assert_eq!(subjects, vec!["keep 4", "keep 3", "keep 2"]);
+    assert_eq!(
+        subjects(&sink, "").await,
+        vec!["keep 4", "keep 3", "keep 2"]
+    );
     sink.shutdown().await;
 }
 
@@ -102,13 +98,6 @@ async fn retention_drops_the_oldest_by_total_size_also_with_a_database() {
     assert_eq!(sink.search("").await.unwrap().len(), 2);
     sink.shutdown().await;
     let sink = spawn_sink_with(config).await;
-    let subjects: Vec<String> = sink
-        .search("")
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|m| m.subject)
-        .collect();
-    assert_eq!(subjects, vec!["sized 4", "sized 3"]);
+    assert_eq!(subjects(&sink, "").await, vec!["sized 4", "sized 3"]);
     sink.shutdown().await;
 }
