@@ -24,8 +24,8 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Every check: formatting, clippy, all tests (SQLite and PostgreSQL), the JSON API
-    /// against its OpenAPI document, the conformance suite over HTTP and the documented
-    /// journeys in Chromium, and a quick benchmark run.
+    /// against its OpenAPI document, the conformance suite over HTTP and in Chromium, the
+    /// suite against the Django target, and a quick benchmark run.
     Ci(ci::Ci),
     /// Benchmarks of the sink and the portal (the `bench` crate, release build);
     /// `--quick` for a smoke run in the debug build.

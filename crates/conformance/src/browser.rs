@@ -137,10 +137,11 @@ impl Browser {
         }
     }
 
-    /// Ends the browser session (closes Chromium's window).
+    /// Ends the browser's use by this scenario: a Chromium session is cleaned and
+    /// parked for the next scenario ([`crate::chromedriver::park`]).
     pub async fn close(&mut self) {
         if let Self::Web(b) = self {
-            let _ = b.client.clone().close().await;
+            crate::chromedriver::park(&b.webdriver, &b.language, b.client.clone()).await;
         }
     }
 
@@ -302,6 +303,10 @@ const NAVIGATION_WAIT: Duration = Duration::from_secs(5);
 #[derive(Debug)]
 pub struct WebBrowser {
     client: Client,
+    /// The chromedriver it runs under and the language its pages are asked for: where
+    /// it is parked when the scenario ends.
+    webdriver: String,
+    language: String,
 }
 
 /// Quotes `s` as an XPath string literal (XPath 1.0 has no escapes: use `concat`).
@@ -317,9 +322,22 @@ pub fn xpath_literal(s: &str) -> String {
 }
 
 impl WebBrowser {
-    /// Opens a new WebDriver session (a fresh Chromium profile, so no cookies) whose
-    /// pages are asked for in the language `code`.
+    /// A WebDriver session without cookies whose pages are asked for in the language
+    /// `code`: one a finished scenario parked, or a new one (a fresh Chromium profile).
     pub async fn connect(webdriver_url: &str, code: &str) -> anyhow::Result<Self> {
+        let client = match crate::chromedriver::take_parked(webdriver_url, code) {
+            Some(client) => client,
+            None => Self::start(webdriver_url, code).await?,
+        };
+        Ok(Self {
+            client,
+            webdriver: webdriver_url.to_owned(),
+            language: code.to_owned(),
+        })
+    }
+
+    /// Starts a Chromium through `webdriver_url`.
+    async fn start(webdriver_url: &str, code: &str) -> anyhow::Result<Client> {
         let mut args: Vec<String> = crate::chromedriver::CHROMIUM_ARGS
             .iter()
             .map(|a| (*a).to_owned())
@@ -340,7 +358,7 @@ impl WebBrowser {
             .connect(webdriver_url)
             .await
             .with_context(|| format!("opening a Chromium session through {webdriver_url}"))?;
-        Ok(Self { client })
+        Ok(client)
     }
 
     async fn open(&mut self, url: &Url) -> anyhow::Result<()> {

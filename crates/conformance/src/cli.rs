@@ -47,7 +47,8 @@ pub struct Options {
     #[arg(long, env = "CONFORMANCE_OUT")]
     pub out: Option<PathBuf>,
 
-    /// Scenarios run at the same time (default: 16 over HTTP, 2 in browser mode).
+    /// Scenarios run at the same time (default: 16 over HTTP, 4 in browser mode, each
+    /// with a Chromium session of its own).
     #[arg(long, env = "CONFORMANCE_CONCURRENCY")]
     pub concurrency: Option<usize>,
 

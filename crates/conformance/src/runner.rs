@@ -163,7 +163,7 @@ async fn run_features(
     let json = File::create(out_dir.join("cucumber.json")).context("creating cucumber.json")?;
     let concurrency = options
         .concurrency
-        .unwrap_or(if options.browser { 2 } else { 16 });
+        .unwrap_or(if options.browser { 4 } else { 16 });
     let selection = selection.clone();
     let writer = PortalWorld::cucumber()
         .max_concurrent_scenarios(concurrency)
