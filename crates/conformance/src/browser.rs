@@ -35,8 +35,12 @@ impl Browser {
     }
 
     /// Follows the link or presses the button whose visible text (or accessible name,
-    /// e.g. `aria-label`) is `name`.
+    /// e.g. `aria-label`) is `name`. An empty name is a step the target does not have
+    /// (its profile gives the text as `""`): nothing is clicked.
     pub async fn click(&mut self, name: &str) -> anyhow::Result<()> {
+        if name.is_empty() {
+            return Ok(());
+        }
         match self {
             Self::Http(b) => b.click(name).await,
             Self::Web(b) => b.click(name).await,
@@ -53,6 +57,9 @@ impl Browser {
 
     /// Whether the page has a field labelled `label`.
     pub async fn has_field(&mut self, label: &str) -> anyhow::Result<bool> {
+        if label.is_empty() {
+            return Ok(false);
+        }
         match self {
             Self::Http(b) => Ok(b.page.as_ref().is_some_and(|p| p.has_field(label))),
             Self::Web(b) => Ok(b.field(label).await.is_ok()),
@@ -61,6 +68,9 @@ impl Browser {
 
     /// Whether the page has a link or button named `name`.
     pub async fn has_clickable(&mut self, name: &str) -> anyhow::Result<bool> {
+        if name.is_empty() {
+            return Ok(false);
+        }
         match self {
             Self::Http(b) => Ok(b.plan(name).is_ok()),
             Self::Web(b) => Ok(b.clickable(name).await.is_ok()),
@@ -137,11 +147,10 @@ impl Browser {
         }
     }
 
-    /// Ends the browser's use by this scenario: a Chromium session is cleaned and
-    /// parked for the next scenario ([`crate::chromedriver::park`]).
+    /// Ends the browser session (closes Chromium's window).
     pub async fn close(&mut self) {
         if let Self::Web(b) = self {
-            crate::chromedriver::park(&b.webdriver, &b.language, b.client.clone()).await;
+            let _ = b.client.clone().close().await;
         }
     }
 
@@ -303,10 +312,6 @@ const NAVIGATION_WAIT: Duration = Duration::from_secs(5);
 #[derive(Debug)]
 pub struct WebBrowser {
     client: Client,
-    /// The chromedriver it runs under and the language its pages are asked for: where
-    /// it is parked when the scenario ends.
-    webdriver: String,
-    language: String,
 }
 
 /// Quotes `s` as an XPath string literal (XPath 1.0 has no escapes: use `concat`).
@@ -322,22 +327,9 @@ pub fn xpath_literal(s: &str) -> String {
 }
 
 impl WebBrowser {
-    /// A WebDriver session without cookies whose pages are asked for in the language
-    /// `code`: one a finished scenario parked, or a new one (a fresh Chromium profile).
+    /// Opens a new WebDriver session (a fresh Chromium profile, so no cookies) whose
+    /// pages are asked for in the language `code`.
     pub async fn connect(webdriver_url: &str, code: &str) -> anyhow::Result<Self> {
-        let client = match crate::chromedriver::take_parked(webdriver_url, code) {
-            Some(client) => client,
-            None => Self::start(webdriver_url, code).await?,
-        };
-        Ok(Self {
-            client,
-            webdriver: webdriver_url.to_owned(),
-            language: code.to_owned(),
-        })
-    }
-
-    /// Starts a Chromium through `webdriver_url`.
-    async fn start(webdriver_url: &str, code: &str) -> anyhow::Result<Client> {
         let mut args: Vec<String> = crate::chromedriver::CHROMIUM_ARGS
             .iter()
             .map(|a| (*a).to_owned())
@@ -358,7 +350,7 @@ impl WebBrowser {
             .connect(webdriver_url)
             .await
             .with_context(|| format!("opening a Chromium session through {webdriver_url}"))?;
-        Ok(client)
+        Ok(Self { client })
     }
 
     async fn open(&mut self, url: &Url) -> anyhow::Result<()> {

@@ -29,6 +29,11 @@ pub struct Options {
     #[arg(long, env = "CONFORMANCE_SINK_URL", requires = "base_url")]
     pub sink_url: Option<Url>,
 
+    /// The target's profile (`profiles/<name>.toml`): its texts, paths, accounts, mail,
+    /// claimed rules and expected failures [default: profiles/portal.toml, our portal].
+    #[arg(long, env = "CONFORMANCE_PROFILE", value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+
     /// Drive Debian's Chromium through chromedriver (headless) instead of plain HTTP.
     #[arg(long, env = "CONFORMANCE_BROWSER")]
     pub browser: bool,
@@ -64,6 +69,14 @@ fn workspace_root() -> PathBuf {
 }
 
 impl Options {
+    /// The profile of the target: `--profile`, or our portal's.
+    pub fn load_profile(&self) -> anyhow::Result<crate::profile::Profile> {
+        match &self.profile {
+            Some(path) => crate::profile::Profile::load(path),
+            None => crate::profile::Profile::portal(),
+        }
+    }
+
     /// The directory of `.feature` files.
     pub fn features_dir(&self) -> PathBuf {
         self.features

@@ -8,6 +8,8 @@
 //!   Chromium through WebDriver ([`chromedriver`] starts the driver).
 //! - [`stack`]: the in-process target (portal + sink + manual clock);
 //!   [`mail`]: waiting on the sink.
+//! - [`profile`]: a target's texts, paths, accounts, mail, claimed rules and expected
+//!   failures (`profiles/<name>.toml`).
 //! - [`runner`]: console, JUnit XML and cucumber JSON reports, the exit status.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
@@ -16,6 +18,7 @@ pub mod browser;
 pub mod chromedriver;
 pub mod cli;
 pub mod mail;
+pub mod profile;
 pub mod runner;
 pub mod stack;
 mod steps;

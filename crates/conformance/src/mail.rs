@@ -1,11 +1,16 @@
 //! The scenario's view of the mail sink: wait for the next message to an address, take a
-//! link from it, and prove that no message came — always by waiting on the sink (its
-//! long-poll `wait` call), never by sleeping.
+//! link from it, and prove that no message came — by waiting on the sink (its long-poll
+//! `wait` call) when it has one, else by polling its Mailpit search; never by sleeping
+//! a fixed time.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use mailsink::client::SinkClient;
 use mailsink::{FaultStage, Message, NewFault, WaitError};
+
+use crate::profile::{MailApi, MailSettings};
 
 /// How long a scenario waits for an email that should come.
 pub const ARRIVAL_TIMEOUT: Duration = Duration::from_secs(15);
@@ -24,6 +29,12 @@ pub const ABSENCE_TIMEOUT: Duration = Duration::from_millis(750);
 pub struct Mailbox {
     client: SinkClient,
     seen: Vec<String>,
+    /// Whether the sink is polled (it has no `wait` call, or the profile says so);
+    /// shared by the mailboxes of one sink, so the first to find out tells the rest.
+    polling: Arc<AtomicBool>,
+    /// `auto` may switch to polling; `wait` may not.
+    api: MailApi,
+    poll_interval: Duration,
 }
 
 /// The search term that matches `msg` and (as far as the message lets us tell) no other.
@@ -44,11 +55,47 @@ fn identifying_term(msg: &Message) -> String {
 }
 
 impl Mailbox {
-    /// A mailbox on the sink at `sink_url` (e.g. `http://127.0.0.1:8025`).
-    pub fn new(sink_url: &str) -> Self {
+    /// A mailbox on the sink at `sink_url` (e.g. `http://127.0.0.1:8025`), read as the
+    /// profile's `[mail]` says; `polling` is shared by the mailboxes of that sink.
+    pub fn new(sink_url: &str, settings: &MailSettings, polling: Arc<AtomicBool>) -> Self {
+        if settings.api == MailApi::Poll {
+            polling.store(true, Ordering::Relaxed);
+        }
         Self {
             client: SinkClient::new(sink_url),
             seen: Vec::new(),
+            polling,
+            api: settings.api,
+            poll_interval: Duration::from_millis(settings.poll_interval_ms.max(10)),
+        }
+    }
+
+    /// The oldest message matching `query`, within `timeout`: the sink's `wait` call,
+    /// or polling its search when it has none.
+    async fn wait_for(&self, query: &str, timeout: Duration) -> Result<Message, WaitError> {
+        if !self.polling.load(Ordering::Relaxed) {
+            match self.client.wait_for(query, timeout).await {
+                Err(WaitError::Other(e)) if self.api == MailApi::Auto && no_such_call(&e) => {
+                    tracing::info!(sink = %self.sink_url(), "the sink has no wait call: polling");
+                    self.polling.store(true, Ordering::Relaxed);
+                }
+                answer => return answer.map(with_links),
+            }
+        }
+        let deadline = Instant::now() + timeout;
+        loop {
+            let found = self.client.search(query).await?;
+            // Listings are newest first: the oldest match is the next one to read.
+            if let Some(oldest) = found.messages.last() {
+                return self.client.message(&oldest.id).await.map(with_links);
+            }
+            if Instant::now() + self.poll_interval > deadline {
+                return Err(WaitError::Timeout {
+                    query: query.to_owned(),
+                    timeout,
+                });
+            }
+            tokio::time::sleep(self.poll_interval).await;
         }
     }
 
@@ -76,7 +123,7 @@ impl Mailbox {
     /// e.g. `subject:"password"`), marks it read and returns it.
     pub async fn next(&mut self, to: &str, words: &str) -> anyhow::Result<Message> {
         let query = self.unseen_query(to, words);
-        match self.client.wait_for(&query, ARRIVAL_TIMEOUT).await {
+        match self.wait_for(&query, ARRIVAL_TIMEOUT).await {
             Ok(msg) => {
                 self.mark_read(&msg);
                 Ok(msg)
@@ -155,7 +202,7 @@ impl Mailbox {
         words: &str,
     ) -> anyhow::Result<Option<Message>> {
         let query = self.unseen_query(to, words);
-        match self.client.wait_for(&query, ABSENCE_TIMEOUT).await {
+        match self.wait_for(&query, ABSENCE_TIMEOUT).await {
             Err(WaitError::Timeout { .. }) => Ok(None),
             Ok(msg) => Ok(Some(msg)),
             Err(e) => Err(anyhow::Error::new(e).context("asking the mail sink")),
@@ -189,6 +236,39 @@ impl Mailbox {
     }
 }
 
+/// Whether the sink answered that it has no such call (404/405: not this project's sink).
+fn no_such_call(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<reqwest::Error>()
+            .and_then(reqwest::Error::status)
+            .is_some_and(|s| s.as_u16() == 404 || s.as_u16() == 405)
+    })
+}
+
+/// `msg` with its links, found in its text and HTML when the sink did not list them (a
+/// Mailpit message has no `Links`).
+fn with_links(mut msg: Message) -> Message {
+    if msg.links.is_empty() {
+        let mut links: Vec<String> = Vec::new();
+        let hrefs = msg.html.split("href=").skip(1).filter_map(|rest| {
+            let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+            rest[1..].split(quote).next()
+        });
+        let bare = msg
+            .text
+            .split(|c: char| c.is_whitespace() || c == '<' || c == '>' || c == '"')
+            .filter(|w| w.starts_with("http://") || w.starts_with("https://"));
+        for link in hrefs.chain(bare) {
+            let link = link.replace("&amp;", "&");
+            if link.starts_with("http") && !links.contains(&link) {
+                links.push(link);
+            }
+        }
+        msg.links = links;
+    }
+    msg
+}
+
 /// The first link in `msg` whose path starts with `path` (e.g. `/recover`).
 pub fn link_to(msg: &Message, path: &str) -> anyhow::Result<url::Url> {
     msg.links
@@ -215,11 +295,19 @@ pub fn full_text(msg: &Message) -> String {
     )
 }
 
-/// The values of `token`-like query parameters in `url` (what must stay secret).
+/// The values of `token`-like query parameters in `url`, and token-like segments of its
+/// path (16 characters or more): what must stay secret.
 pub fn secrets_in(url: &url::Url) -> Vec<String> {
     url.query_pairs()
         .filter(|(k, v)| !k.is_empty() && v.len() >= 16)
         .map(|(_, v)| v.into_owned())
+        .chain(
+            url.path_segments()
+                .into_iter()
+                .flatten()
+                .filter(|s| s.len() >= 16)
+                .map(str::to_owned),
+        )
         .collect()
 }
 
@@ -237,7 +325,11 @@ mod tests {
 
     #[test]
     fn unread_messages_are_excluded_by_message_id() {
-        let mut mb = Mailbox::new("http://127.0.0.1:1/");
+        let mut mb = Mailbox::new(
+            "http://127.0.0.1:1/",
+            &MailSettings::default(),
+            Arc::default(),
+        );
         assert_eq!(mb.unseen_query("a@b.test", ""), "to:a@b.test");
         mb.mark_read(&Message {
             message_id: "<1@x>".into(),
@@ -282,8 +374,30 @@ mod tests {
     }
 
     #[test]
-    fn long_query_values_count_as_secrets() {
+    fn long_query_values_and_path_segments_count_as_secrets() {
         let u = url::Url::parse("https://x.test/recover?token=abcdefabcdefabcdef&lang=en").unwrap();
         assert_eq!(secrets_in(&u), vec!["abcdefabcdefabcdef".to_owned()]);
+        let u = url::Url::parse("https://x.test/reset/MQ/cz1k2a-0123456789abcdef0123/").unwrap();
+        assert_eq!(
+            secrets_in(&u),
+            vec!["cz1k2a-0123456789abcdef0123".to_owned()]
+        );
+    }
+
+    #[test]
+    fn links_are_found_when_the_sink_lists_none() {
+        let m = with_links(Message {
+            text: "Open https://x.test/reset/MQ/abc/ to go on.\nhttps://x.test/help".into(),
+            html: "<a href=\"https://x.test/reset/MQ/abc/?a=1&amp;b=2\">here</a>".into(),
+            ..Message::default()
+        });
+        assert_eq!(
+            m.links,
+            [
+                "https://x.test/reset/MQ/abc/?a=1&b=2",
+                "https://x.test/reset/MQ/abc/",
+                "https://x.test/help"
+            ]
+        );
     }
 }

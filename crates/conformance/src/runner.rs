@@ -18,6 +18,7 @@ use futures::future::LocalBoxFuture;
 
 use crate::chromedriver::ChromeDriver;
 use crate::cli::Options;
+use crate::profile::{Profile, Rules};
 use crate::stack::{Stack, StackKind};
 use crate::world::{PortalWorld, Suite, Target};
 
@@ -25,6 +26,8 @@ use crate::world::{PortalWorld, Suite, Target};
 pub const IN_PROCESS_TAG: &str = "in-process";
 /// Scenarios with this tag send what a real browser's form validation never sends.
 pub const NOT_IN_BROWSER_TAG: &str = "not-in-browser";
+/// Why a scenario of a rule the profile does not claim is skipped.
+pub const NOT_CLAIMED: &str = "not claimed";
 
 /// The outcome of a run.
 #[derive(Debug, Clone)]
@@ -64,15 +67,17 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         "no features directory at {} (use --features DIR)",
         features.display()
     );
-    let selection = Selection::new(&options)?;
+    let profile = options.load_profile()?;
+    let selection = Selection::new(&options, &profile)?;
     let target = start_target(&options).await?;
     let driver = match options.browser {
         true => Some(ChromeDriver::start().await?),
         false => None,
     };
     println!(
-        "Conformance suite: {}, {}, features from {}",
+        "Conformance suite: {} (profile {:?}), {}, features from {}",
         target.description,
+        profile.name,
         if options.browser {
             "Chromium (WebDriver)"
         } else {
@@ -84,7 +89,8 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         target.target,
         driver.as_ref().map(|d| d.url().to_owned()),
         out_dir.clone(),
-    ));
+        profile,
+    )?);
     let failures = FailureLog::default();
     let execution_failed = suite
         .clone()
@@ -199,12 +205,14 @@ struct Selection {
     name: Option<String>,
     external: bool,
     browser: bool,
+    rules: Rules,
+    languages: Vec<String>,
     selected: Arc<Mutex<usize>>,
     skipped: Arc<Mutex<Vec<String>>>,
 }
 
 impl Selection {
-    fn new(options: &Options) -> anyhow::Result<Self> {
+    fn new(options: &Options, profile: &Profile) -> anyhow::Result<Self> {
         let tags = options
             .tags
             .as_deref()
@@ -218,6 +226,8 @@ impl Selection {
             name: options.name.as_ref().map(|n| n.to_lowercase()),
             external: options.is_external(),
             browser: options.browser,
+            rules: profile.rules.clone(),
+            languages: profile.languages().map(str::to_owned).collect(),
             selected: Arc::default(),
             skipped: Arc::default(),
         })
@@ -251,20 +261,34 @@ impl Selection {
         true
     }
 
-    /// Why this run cannot run the scenario, if it cannot.
+    /// Why this run cannot run the scenario, if it cannot: the target or the browser
+    /// cannot, the profile has no words in the feature's language, or the target does
+    /// not claim a rule the scenario checks.
     fn cannot_run(
         &self,
         feat: &gherkin::Feature,
         rule: Option<&gherkin::Rule>,
         sc: &gherkin::Scenario,
-    ) -> Option<&'static str> {
+    ) -> Option<String> {
         let has = |tag| tags_of(feat, rule, sc).any(|t| t == tag);
+        let language = feature_language(feat).unwrap_or_else(|| "en".into());
+        let primary = language.split(['-', '_']).next().unwrap_or_default();
+        let unclaimed = self.rules.unclaimed(tags_of(feat, rule, sc));
         if self.external && has(IN_PROCESS_TAG) {
             Some(
-                "@in-process: an external target gives no control over the portal's clock or limits",
+                "@in-process: an external target gives no control over the portal's clock or limits"
+                    .into(),
             )
         } else if self.browser && has(NOT_IN_BROWSER_TAG) {
-            Some("@not-in-browser: Chromium's own form validation never sends this")
+            Some("@not-in-browser: Chromium's own form validation never sends this".into())
+        } else if !self
+            .languages
+            .iter()
+            .any(|l| l.eq_ignore_ascii_case(primary))
+        {
+            Some(format!("the profile has no [texts.{language}]"))
+        } else if !unclaimed.is_empty() {
+            Some(format!("{NOT_CLAIMED}: @{}", unclaimed.join(", @")))
         } else {
             None
         }

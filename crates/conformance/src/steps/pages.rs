@@ -15,17 +15,17 @@ async fn go_to_portal(w: &mut PortalWorld) -> Outcome {
 #[given(expr = "I click {string}")]
 #[when(expr = "I click {string}")]
 async fn click(w: &mut PortalWorld, name: String) -> Outcome {
-    step!(w, w.click(&name).await)
+    step!(w, w.click_said(&name).await)
 }
 
 #[when("I click the Settings icon")]
 async fn click_settings(w: &mut PortalWorld) -> Outcome {
-    step!(w, w.click("Settings").await)
+    step!(w, w.click_settings().await)
 }
 
 #[when(expr = "in the Password panel I click {string}")]
 async fn click_in_password_panel(w: &mut PortalWorld, name: String) -> Outcome {
-    step!(w, w.click_in_panel("Password", &name).await)
+    step!(w, w.click_in_password_panel(&name).await)
 }
 
 #[then(expr = "I see {string}")]

@@ -26,36 +26,35 @@ async fn go_to_portal(w: &mut PortalWorld) -> Outcome {
 #[given(regex = r#"^(?:hago clic en|je clique sur) "([^"]+)"$"#)]
 #[when(regex = r#"^(?:hago clic en|je clique sur) "([^"]+)"$"#)]
 async fn click(w: &mut PortalWorld, name: String) -> Outcome {
-    step!(w, w.click(&name).await)
+    step!(w, w.click_said(&name).await)
 }
 
 #[given(regex = r#"^ich auf "([^"]+)" klicke$"#)]
 #[when(regex = r#"^ich auf "([^"]+)" klicke$"#)]
 async fn click_de(w: &mut PortalWorld, name: String) -> Outcome {
-    step!(w, w.click(&name).await)
+    step!(w, w.click_said(&name).await)
 }
 
 #[when(regex = r"^(?:hago clic en el icono de|je clique sur l’icône) ([^\x22]+)$")]
 async fn click_icon(w: &mut PortalWorld, name: String) -> Outcome {
-    step!(w, w.click(&name).await)
+    step!(w, w.click_said(&name).await)
 }
 
 #[when(regex = r"^ich auf das Symbol ([^\x22]+) klicke$")]
 async fn click_icon_de(w: &mut PortalWorld, name: String) -> Outcome {
-    step!(w, w.click(&name).await)
+    step!(w, w.click_said(&name).await)
 }
 
 #[when(
     regex = r#"^(?:en el panel (.+) hago clic en|dans le panneau (.+), je clique sur) "([^"]+)"$"#
 )]
-async fn click_in_panel(w: &mut PortalWorld, es: String, fr: String, name: String) -> Outcome {
-    let panel = if es.is_empty() { fr } else { es };
-    step!(w, w.click_in_panel(&panel, &name).await)
+async fn click_in_panel(w: &mut PortalWorld, _es: String, _fr: String, name: String) -> Outcome {
+    step!(w, w.click_in_password_panel(&name).await)
 }
 
 #[when(regex = r#"^ich im Bereich (.+) auf "([^"]+)" klicke$"#)]
-async fn click_in_panel_de(w: &mut PortalWorld, panel: String, name: String) -> Outcome {
-    step!(w, w.click_in_panel(&panel, &name).await)
+async fn click_in_panel_de(w: &mut PortalWorld, _panel: String, name: String) -> Outcome {
+    step!(w, w.click_in_password_panel(&name).await)
 }
 
 #[when(

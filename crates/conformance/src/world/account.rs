@@ -5,10 +5,11 @@
 use anyhow::{Context as _, bail, ensure};
 use url::Url;
 
-use super::mail::CONFIRMATION_EMAIL;
-use super::{Account, Answer, PortalWorld, Words, new_password, with_kelvin_sign};
+use super::mail::MailKind;
+use super::{Account, Answer, PortalWorld, new_password, with_kelvin_sign};
 use crate::browser::Browser;
 use crate::mail;
+use crate::profile::{Provision, Texts, fill_placeholders};
 
 /// Which browser a session check looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,18 +44,87 @@ impl PortalWorld {
         self.create_account_for(email).await
     }
 
+    /// Makes the account `email` as the profile says: signed up through the pages and
+    /// confirmed, or provisioned by a command or an HTTP call.
     async fn create_account_for(&mut self, email: String) -> anyhow::Result<()> {
         let password = new_password("Initial");
-        let mut b = self.sign_up_elsewhere(&email, &password).await?;
-        let link = self.confirmation_link()?;
-        confirm_account(&mut b, &link, self.words).await?;
+        match self.profile().accounts.provision {
+            Provision::SignUp => {
+                let mut b = self.sign_up_elsewhere(&email, &password).await?;
+                let link = self.confirmation_link()?;
+                confirm_account(&mut b, &link, &self.words).await?;
+            }
+            Provision::Command => self.provision_by_command(&email, &password).await?,
+            Provision::Http => self.provision_by_http(&email, &password).await?,
+        }
         self.account = Some(Account { email, password });
+        Ok(())
+    }
+
+    /// Runs the profile's `accounts.command` for `email`; it must exit with 0.
+    async fn provision_by_command(&self, email: &str, password: &str) -> anyhow::Result<()> {
+        let accounts = &self.profile().accounts;
+        let base = self.base_url();
+        let argv: Vec<String> = accounts
+            .command
+            .iter()
+            .flatten()
+            .map(|a| fill_placeholders(a, email, password, base.as_str()))
+            .collect();
+        let (program, args) = argv.split_first().context("accounts.command is empty")?;
+        let mut cmd = tokio::process::Command::new(program);
+        cmd.args(args).kill_on_drop(true);
+        if let Some(dir) = &accounts.command_dir {
+            cmd.current_dir(dir);
+        }
+        let out = cmd
+            .output()
+            .await
+            .with_context(|| format!("running accounts.command {program:?}"))?;
+        ensure!(
+            out.status.success(),
+            "accounts.command {program:?} failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+        Ok(())
+    }
+
+    /// Sends the profile's `accounts.http` call for `email`; any 2xx is success.
+    async fn provision_by_http(&self, email: &str, password: &str) -> anyhow::Result<()> {
+        let call = self
+            .profile()
+            .accounts
+            .http
+            .clone()
+            .context("accounts.http is missing")?;
+        let base = self.base_url();
+        let fill = |t: &str| fill_placeholders(t, email, password, base.as_str());
+        let method = reqwest::Method::from_bytes(call.method.as_bytes())
+            .with_context(|| format!("accounts.http.method {:?}", call.method))?;
+        let mut req = reqwest::Client::new().request(method, fill(&call.url));
+        if let Some(ct) = &call.content_type {
+            req = req.header(reqwest::header::CONTENT_TYPE, ct.as_str());
+        }
+        for (k, v) in &call.headers {
+            req = req.header(k.as_str(), fill(v));
+        }
+        if let Some(body) = &call.body {
+            req = req.body(fill(body));
+        }
+        let resp = req.send().await.context("sending accounts.http")?;
+        let status = resp.status();
+        ensure!(
+            status.is_success(),
+            "accounts.http answered {status}: {}",
+            resp.text().await.unwrap_or_default()
+        );
         Ok(())
     }
 
     /// Signs `email` up in browser `b`; the page shows the answer.
     async fn sign_up_in(&self, b: &mut Browser, email: &str, password: &str) -> anyhow::Result<()> {
-        if let Err(e) = sign_up(b, &self.base_url(), email, password, self.words).await {
+        if let Err(e) = sign_up(b, &self.start_url()?, email, password, &self.words).await {
             bail!(
                 "signing up {email} failed: {e:#}\n      the {}",
                 b.describe().await
@@ -87,10 +157,11 @@ impl PortalWorld {
     pub(super) async fn confirmation_email_arrives(&mut self, email: &str) -> anyhow::Result<()> {
         let msg = self
             .mailbox
-            .next(email, CONFIRMATION_EMAIL)
+            .next(email, &self.mail_words(MailKind::Confirmation))
             .await
             .context("the account confirmation email")?;
-        self.confirmation_link = Some(mail::link_to(&msg, "/confirm")?);
+        let path = self.profile().paths.confirmation_link.clone();
+        self.confirmation_link = Some(mail::link_to(&msg, &path)?);
         Ok(())
     }
 
@@ -105,8 +176,8 @@ impl PortalWorld {
     /// The article's "Log in to the portal": the landing page, "Continue with email",
     /// the account's address and password, "Log in".
     pub async fn log_in(&mut self) -> anyhow::Result<()> {
-        let (email, password, base) = (self.email()?, self.password()?, self.base_url());
-        let ok = log_in(&mut self.browser, &base, &email, &password, self.words).await?;
+        let (email, password, base) = (self.email()?, self.password()?, self.start_url()?);
+        let ok = log_in(&mut self.browser, &base, &email, &password, &self.words).await?;
         ensure!(
             ok,
             "logging in with the account's password did not reach the account page"
@@ -117,9 +188,9 @@ impl PortalWorld {
     /// A second browser logs in ("another device"). Always HTTP: it only has to hold a
     /// session.
     pub async fn log_in_on_other_device(&mut self) -> anyhow::Result<()> {
-        let (email, password, base) = (self.email()?, self.password()?, self.base_url());
+        let (email, password, base) = (self.email()?, self.password()?, self.start_url()?);
         let mut b = self.http_browser()?;
-        let ok = log_in(&mut b, &base, &email, &password, self.words).await?;
+        let ok = log_in(&mut b, &base, &email, &password, &self.words).await?;
         ensure!(
             ok,
             "the other device could not log in; its {}",
@@ -133,16 +204,17 @@ impl PortalWorld {
     /// keeps what the portal gave it (its device cookie), not the session.
     pub async fn logged_in_before(&mut self) -> anyhow::Result<()> {
         self.log_in().await?;
-        self.click(self.words.log_out).await?;
+        let log_out = self.words.log_out.clone();
+        self.click(&log_out).await?;
         self.assert_logged_out(Device::This).await
     }
 
     /// Logs in through the pages in a fresh browser of this run's kind; true if the
     /// account home (with its Settings icon) was reached.
     async fn can_log_in_with(&mut self, password: &str) -> anyhow::Result<(bool, String)> {
-        let (email, base) = (self.email()?, self.base_url());
-        let mut b = self.suite.browser(self.words).await?;
-        let r = log_in(&mut b, &base, &email, password, self.words).await;
+        let (email, base) = (self.email()?, self.start_url()?);
+        let mut b = self.suite.browser(&self.words).await?;
+        let r = log_in(&mut b, &base, &email, password, &self.words).await;
         let page = b.describe().await;
         b.close().await;
         Ok((r?, page))
@@ -216,13 +288,13 @@ impl PortalWorld {
     }
 
     async fn check_session(&mut self, device: Device) -> anyhow::Result<(bool, String)> {
-        let account = self.base_url().join("account")?;
+        let account = self.url_of(&self.profile().paths.account)?;
         let b = match device {
             Device::This => &mut self.browser,
             Device::Other => self.other_device.as_mut().context("no other device")?,
         };
         b.open(&account).await?;
-        let logged_in = is_logged_in(b, self.words).await?;
+        let logged_in = is_logged_in(b, &self.words).await?;
         Ok((logged_in, b.describe().await))
     }
 
@@ -267,8 +339,8 @@ impl PortalWorld {
     /// typed as a Kelvin sign.
     pub async fn sign_up_with_kelvin_sign(&mut self) -> anyhow::Result<()> {
         let typed = with_kelvin_sign(&self.email()?)?;
-        let (base, password) = (self.base_url(), new_password("Lookalike"));
-        sign_up(&mut self.browser, &base, &typed, &password, self.words).await?;
+        let (base, password) = (self.start_url()?, new_password("Lookalike"));
+        sign_up(&mut self.browser, &base, &typed, &password, &self.words).await?;
         self.rejected_password = Some(password);
         self.record_answer().await
     }
@@ -302,10 +374,10 @@ impl PortalWorld {
             UnconfirmedPassword::Chosen => account.password,
             UnconfirmedPassword::Wrong => new_password("Wrong"),
         };
-        let base = self.base_url();
-        let mut b = self.suite.browser(self.words).await?;
+        let base = self.start_url()?;
+        let mut b = self.suite.browser(&self.words).await?;
         let answer = async {
-            log_in(&mut b, &base, &account.email, &password, self.words).await?;
+            log_in(&mut b, &base, &account.email, &password, &self.words).await?;
             Answer::of(&mut b).await
         }
         .await;
@@ -318,8 +390,8 @@ impl PortalWorld {
     /// a password of the scenario's own: the account to be is the scenario's.
     pub async fn sign_up_with_unconfirmed_address(&mut self) -> anyhow::Result<()> {
         let email = self.unconfirmed()?.email.clone();
-        let (base, password) = (self.base_url(), new_password("Mine"));
-        sign_up(&mut self.browser, &base, &email, &password, self.words).await?;
+        let (base, password) = (self.start_url()?, new_password("Mine"));
+        sign_up(&mut self.browser, &base, &email, &password, &self.words).await?;
         self.account = Some(Account { email, password });
         Ok(())
     }
@@ -327,7 +399,7 @@ impl PortalWorld {
     /// Confirms the account with the last confirmation link, in the scenario's browser.
     pub async fn confirm_with_link(&mut self) -> anyhow::Result<()> {
         let link = self.confirmation_link()?;
-        confirm_account(&mut self.browser, &link, self.words).await
+        confirm_account(&mut self.browser, &link, &self.words).await
     }
 
     /// The password of the unconfirmed sign-up does not open the account.
@@ -337,19 +409,20 @@ impl PortalWorld {
     }
 }
 
-/// Logs in through the pages (their `words`); true if the account home was reached.
+/// Logs in through the pages (their `words`), starting at `start`; true if a page
+/// only a logged-in user sees was reached.
 pub(super) async fn log_in(
     b: &mut Browser,
-    base: &Url,
+    start: &Url,
     email: &str,
     password: &str,
-    words: &Words,
+    words: &Texts,
 ) -> anyhow::Result<bool> {
-    b.open(base).await?;
-    b.click(words.continue_with_email).await?;
-    b.fill(words.email, email).await?;
-    b.fill(words.password, password).await?;
-    b.click(words.log_in).await?;
+    b.open(start).await?;
+    b.click(&words.continue_with_email).await?;
+    b.fill(words.log_in_email(), email).await?;
+    b.fill(&words.password, password).await?;
+    b.click(&words.log_in).await?;
     is_logged_in(b, words).await
 }
 
@@ -357,31 +430,31 @@ pub(super) async fn log_in(
 /// account", the address and password (twice if asked), "Create account" (in `words`).
 pub(super) async fn sign_up(
     b: &mut Browser,
-    base: &Url,
+    start: &Url,
     email: &str,
     password: &str,
-    words: &Words,
+    words: &Texts,
 ) -> anyhow::Result<()> {
-    b.open(base).await?;
-    b.click(words.continue_with_email).await?;
-    b.click(words.create_account).await?;
-    b.fill(words.email, email).await?;
-    b.fill(words.password, password).await?;
-    if b.has_field(words.confirm_password).await? {
-        b.fill(words.confirm_password, password).await?;
+    b.open(start).await?;
+    b.click(&words.continue_with_email).await?;
+    b.click(&words.create_account).await?;
+    b.fill(&words.email, email).await?;
+    b.fill(&words.password, password).await?;
+    if b.has_field(&words.confirm_password).await? {
+        b.fill(&words.confirm_password, password).await?;
     }
-    b.click(words.create_account).await
+    b.click(&words.create_account).await
 }
 
 /// Opens a confirmation link in `b` and confirms the account.
-async fn confirm_account(b: &mut Browser, link: &Url, words: &Words) -> anyhow::Result<()> {
+async fn confirm_account(b: &mut Browser, link: &Url, words: &Texts) -> anyhow::Result<()> {
     b.open(link).await?;
-    if b.has_clickable(words.confirm_account).await? {
-        b.click(words.confirm_account).await?;
+    if b.has_clickable(&words.confirm_account).await? {
+        b.click(&words.confirm_account).await?;
     }
     let text = b.text().await?;
     ensure!(
-        text.contains(words.account_confirmed),
+        text.contains(&words.account_confirmed),
         "confirming the account did not work; the {}",
         b.describe().await
     );
@@ -389,6 +462,6 @@ async fn confirm_account(b: &mut Browser, link: &Url, words: &Words) -> anyhow::
 }
 
 /// Logged in = the page offers the Settings icon or "Log out".
-async fn is_logged_in(b: &mut Browser, words: &Words) -> anyhow::Result<bool> {
-    Ok(b.has_clickable(words.settings).await? || b.has_clickable(words.log_out).await?)
+async fn is_logged_in(b: &mut Browser, words: &Texts) -> anyhow::Result<bool> {
+    Ok(b.has_clickable(&words.settings).await? || b.has_clickable(&words.log_out).await?)
 }

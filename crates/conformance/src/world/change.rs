@@ -6,8 +6,8 @@ impl PortalWorld {
     /// The article's "Enter your current password, define a new one, and click Update
     /// password".
     pub async fn enter_current_and_new_password(&mut self, button: &str) -> anyhow::Result<()> {
-        let current = self.password()?;
-        self.change_password_form(&current, button).await
+        let (current, button) = (self.password()?, self.say(button)?);
+        self.change_password_form(&current, &button).await
     }
 
     /// The whole change journey from the account page, giving `current` as the current
@@ -20,20 +20,22 @@ impl PortalWorld {
             Some(c) => c.to_owned(),
             None => self.password()?,
         };
-        let w = self.words;
-        self.click(w.settings).await?;
-        self.click(w.security).await?;
-        self.click_in_panel(w.password_panel, w.edit).await?;
-        self.change_password_form(&current, w.update_password).await
+        let w = self.words.clone();
+        self.click(&w.settings).await?;
+        self.click(&w.security).await?;
+        self.click_in_panel(&w.password_panel, &w.edit).await?;
+        self.change_password_form(&current, &w.update_password)
+            .await
     }
 
     async fn change_password_form(&mut self, current: &str, button: &str) -> anyhow::Result<()> {
         let new = new_password("Changed");
-        let w = self.words;
-        self.fill(w.current_password, current).await?;
-        self.fill(w.new_password, &new).await?;
-        self.fill(w.confirm_new_password, &new).await?;
+        let w = self.words.clone();
+        self.fill(&w.current_password, current).await?;
+        self.fill(&w.new_password, &new).await?;
+        self.fill(&w.confirm_new_password, &new).await?;
         self.click(button).await?;
+        self.changed_in_settings = true;
         self.settle_password(&new).await
     }
 }

@@ -9,21 +9,49 @@ use url::Url;
 use super::PortalWorld;
 use crate::mail;
 
-/// Words (sink search syntax) that pick recovery emails: they link to `/recover`.
-pub(super) const RECOVERY_EMAIL: &str = "/recover";
-/// Words that pick account confirmation emails.
-pub(super) const CONFIRMATION_EMAIL: &str = "/confirm";
-/// Words that pick notification emails (no recovery or confirmation link).
-const NOTIFICATION_EMAIL: &str = "-/recover -/confirm";
-/// Words that pick "Someone tried to sign up with your email address" emails.
-const SIGNUP_ATTEMPT_EMAIL: &str = "subject:\"someone tried to sign up\"";
+/// The kinds of email the scenarios wait for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum MailKind {
+    /// A recovery email: it links to the profile's `paths.recovery_link`.
+    Recovery,
+    /// An account confirmation: it links to `paths.confirmation_link`.
+    Confirmation,
+    /// A notification: neither of those links.
+    Notification,
+    /// "Someone tried to sign up with your email address": its subject has the
+    /// profile's `sign_up_attempt_subject`.
+    SignUpAttempt,
+}
+
+impl PortalWorld {
+    /// The words (sink search syntax) that pick emails of `kind` on this target.
+    pub(super) fn mail_words(&self, kind: MailKind) -> String {
+        let paths = &self.profile().paths;
+        match kind {
+            MailKind::Recovery => paths.recovery_link.clone(),
+            MailKind::Confirmation => paths.confirmation_link.clone(),
+            MailKind::Notification => {
+                format!("-{} -{}", paths.recovery_link, paths.confirmation_link)
+            }
+            MailKind::SignUpAttempt => format!(
+                "subject:\"{}\"",
+                self.words
+                    .sign_up_attempt_subject
+                    .as_deref()
+                    .unwrap_or("someone tried to sign up")
+                    .replace('"', " ")
+            ),
+        }
+    }
+}
 
 impl PortalWorld {
     /// Waits for the next recovery email to the account and keeps its link.
     pub async fn recovery_email_arrives(&mut self) -> anyhow::Result<()> {
         let email = self.email()?;
         let external = self.target.stack().is_none();
-        let msg = match self.mailbox.next(&email, RECOVERY_EMAIL).await {
+        let words = self.mail_words(MailKind::Recovery);
+        let msg = match self.mailbox.next(&email, &words).await {
             Ok(msg) => msg,
             Err(e) if external => {
                 return Err(e.context(
@@ -34,7 +62,7 @@ impl PortalWorld {
             }
             Err(e) => return Err(e),
         };
-        let link = mail::link_to(&msg, "/recover")?;
+        let link = mail::link_to(&msg, &self.profile().paths.recovery_link)?;
         ensure!(
             msg.to
                 .iter()
@@ -74,7 +102,8 @@ impl PortalWorld {
     /// Some email (not a recovery or confirmation) arrives for the account.
     pub async fn notification_arrives(&mut self) -> anyhow::Result<()> {
         let email = self.email()?;
-        let msg = self.mailbox.next(&email, NOTIFICATION_EMAIL).await?;
+        let words = self.mail_words(MailKind::Notification);
+        let msg = self.mailbox.next(&email, &words).await?;
         self.notification_email = Some(msg);
         Ok(())
     }
@@ -94,7 +123,8 @@ impl PortalWorld {
     /// No recovery email reached the account (yet).
     pub async fn no_recovery_email(&mut self) -> anyhow::Result<()> {
         let email = self.email()?;
-        self.mailbox.none(&email, RECOVERY_EMAIL).await
+        let words = self.mail_words(MailKind::Recovery);
+        self.mailbox.none(&email, &words).await
     }
 
     /// No email at all (read ones aside) reaches the account's address.
@@ -105,18 +135,15 @@ impl PortalWorld {
 
     /// Exactly `n` recovery emails arrive, and no more.
     pub async fn exactly_n_recovery_emails(&mut self, n: usize) -> anyhow::Result<()> {
-        self.exactly_n_emails(n, RECOVERY_EMAIL, "recovery email")
-            .await
+        let words = self.mail_words(MailKind::Recovery);
+        self.exactly_n_emails(n, &words, "recovery email").await
     }
 
     /// Exactly `n` "someone tried to sign up" emails arrive, and no more.
     pub async fn exactly_n_signup_attempt_emails(&mut self, n: usize) -> anyhow::Result<()> {
-        self.exactly_n_emails(
-            n,
-            SIGNUP_ATTEMPT_EMAIL,
-            "\"someone tried to sign up\" email",
-        )
-        .await
+        let words = self.mail_words(MailKind::SignUpAttempt);
+        self.exactly_n_emails(n, &words, "\"someone tried to sign up\" email")
+            .await
     }
 
     /// Exactly `n` emails matching `words` arrive for the account, and no more: the
@@ -267,7 +294,8 @@ impl PortalWorld {
         for link in &msg.links {
             if let Ok(u) = Url::parse(link) {
                 ensure!(
-                    !u.path().starts_with("/recover") && mail::secrets_in(&u).is_empty(),
+                    !u.path().starts_with(&self.profile().paths.recovery_link)
+                        && mail::secrets_in(&u).is_empty(),
                     "the notification carries a token link: {u}"
                 );
             }

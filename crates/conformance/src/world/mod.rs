@@ -9,7 +9,7 @@
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use anyhow::{Context as _, bail};
 use htmlform::Page;
@@ -18,7 +18,9 @@ use url::Url;
 
 use crate::browser::{Browser, HttpBrowser, WebBrowser};
 use crate::mail::Mailbox;
+use crate::profile::{Profile, Texts};
 use crate::stack::{Stack, StackKind};
+use words::Translator;
 
 mod account;
 mod change;
@@ -33,14 +35,6 @@ pub use account::{Device, UnconfirmedPassword};
 pub use control::MailServer;
 pub use recovery::{SpecialPassword, Tamper};
 pub use someone_else::ScriptedForm;
-pub use words::Words;
-
-/// The sentence the forgot-password page shows for any address (the help article's words).
-pub const NEUTRAL_ANSWER: &str = words::ENGLISH.neutral_answer;
-/// The sentence after a successful reset or change.
-pub const SUCCESS: &str = words::ENGLISH.success;
-/// The answer past a rate limit.
-pub const TOO_MANY_ATTEMPTS: &str = "Too many attempts. Wait a few minutes and try again.";
 
 tokio::task_local! {
     /// The suite of the run in progress, for [`PortalWorld::new`] (cucumber makes each
@@ -58,21 +52,34 @@ pub struct Suite {
     pub webdriver: Option<String>,
     /// Where reports and screenshots go.
     pub out_dir: PathBuf,
+    /// The target's profile.
+    pub profile: Arc<Profile>,
+    /// The article's words to the target's.
+    pub translator: Translator,
     run_id: String,
     counter: AtomicU64,
+    polling: Arc<AtomicBool>,
 }
 
 impl Suite {
     /// A suite for the given target.
-    pub fn new(target: Target, webdriver: Option<String>, out_dir: PathBuf) -> Self {
+    pub fn new(
+        target: Target,
+        webdriver: Option<String>,
+        out_dir: PathBuf,
+        profile: Profile,
+    ) -> anyhow::Result<Self> {
         let run_id = format!("{:08x}", rand::random::<u32>());
-        Self {
+        Ok(Self {
             target,
             webdriver,
             out_dir,
+            profile: Arc::new(profile),
+            translator: Translator::new()?,
             run_id,
             counter: AtomicU64::new(0),
-        }
+            polling: Arc::default(),
+        })
     }
 
     /// Runs `run` (the cucumber run) with this suite as the one its Worlds are made for.
@@ -93,12 +100,22 @@ impl Suite {
         format!("qa-{what}-{}-{n}@example.com", self.run_id)
     }
 
+    /// A mailbox on the sink at `sink_url`, read as the profile says (the run's sink
+    /// shares what it learns about polling).
+    pub fn mailbox(&self, sink_url: &str) -> Mailbox {
+        let polling = match sink_url == self.target.sink_url() {
+            true => Arc::clone(&self.polling),
+            false => Arc::default(),
+        };
+        Mailbox::new(sink_url, &self.profile.mail, polling)
+    }
+
     /// A fresh browser of the kind this run uses, asking for pages in the language of
     /// `words`.
-    pub async fn browser(&self, words: &Words) -> anyhow::Result<Browser> {
+    pub async fn browser(&self, words: &Texts) -> anyhow::Result<Browser> {
         match &self.webdriver {
-            Some(url) => Ok(Browser::Web(WebBrowser::connect(url, words.code).await?)),
-            None => Ok(Browser::Http(HttpBrowser::speaking(words.code)?)),
+            Some(url) => Ok(Browser::Web(WebBrowser::connect(url, &words.code).await?)),
+            None => Ok(Browser::Http(HttpBrowser::speaking(&words.code)?)),
         }
     }
 }
@@ -195,8 +212,12 @@ pub struct PortalWorld {
     unconfirmed: Option<Account>,
     /// The link of the last confirmation email received.
     confirmation_link: Option<Url>,
-    /// The language of the scenario's feature, and the words its pages use.
-    words: &'static Words,
+    /// The language of the scenario's feature, and the words the target's pages use
+    /// in it (from the profile).
+    words: Arc<Texts>,
+    /// Whether the last new password was sent through the change form (its success
+    /// sentence may differ from a reset's).
+    changed_in_settings: bool,
     /// The sink's fault rules standing for "the mail server is down", removed when it is
     /// back or when the scenario ends.
     outage_rules: Vec<String>,
@@ -208,9 +229,13 @@ impl PortalWorld {
         let made = async {
             let suite = Suite::current()?;
             let target = suite.target.clone();
+            let words = suite
+                .profile
+                .texts("en")
+                .context("the profile has no [texts.en]")?;
             Ok(Self {
-                browser: suite.browser(&words::ENGLISH).await?,
-                mailbox: Mailbox::new(&target.sink_url()),
+                browser: suite.browser(&words).await?,
+                mailbox: suite.mailbox(&target.sink_url()),
                 target,
                 suite,
                 other_device: None,
@@ -230,7 +255,8 @@ impl PortalWorld {
                 crowd: Vec::new(),
                 unconfirmed: None,
                 confirmation_link: None,
-                words: &words::ENGLISH,
+                words,
+                changed_in_settings: false,
                 outage_rules: Vec::new(),
             })
         };
@@ -246,7 +272,7 @@ impl PortalWorld {
             bail!("an external target gives no control over the portal");
         }
         let stack = Arc::new(Stack::start(StackKind::Private).await?);
-        self.mailbox = Mailbox::new(&stack.sink_url());
+        self.mailbox = self.suite.mailbox(&stack.sink_url());
         self.target = Target::Private(stack);
         Ok(())
     }
@@ -254,19 +280,23 @@ impl PortalWorld {
     /// Speaks the language `code` (a feature's `# language:`): the scenario's browsers
     /// ask for pages in it, and the World's own gestures look for its words.
     pub async fn speak(&mut self, code: &str) -> anyhow::Result<()> {
-        let words = words::of(code)
-            .with_context(|| format!("the suite does not speak {code:?} (see world/words.rs)"))?;
+        let words = self.suite.profile.texts(code).with_context(|| {
+            format!(
+                "the profile {:?} has no [texts.{code}]",
+                self.suite.profile.name
+            )
+        })?;
         if words.code != self.words.code {
-            self.words = words;
             self.browser.close().await;
-            self.browser = self.suite.browser(words).await?;
+            self.browser = self.suite.browser(&words).await?;
+            self.words = words;
         }
         Ok(())
     }
 
     /// A throwaway HTTP browser in the scenario's language.
     fn http_browser(&self) -> anyhow::Result<Browser> {
-        Ok(Browser::Http(HttpBrowser::speaking(self.words.code)?))
+        Ok(Browser::Http(HttpBrowser::speaking(&self.words.code)?))
     }
 
     /// Removes the scenario's fault rules left on the sink (a failed scenario's mail
@@ -315,6 +345,45 @@ impl PortalWorld {
 
     fn base_url(&self) -> Url {
         self.target.base_url().clone()
+    }
+
+    /// The page "I go to the portal" opens (the profile's `paths.start`).
+    fn start_url(&self) -> anyhow::Result<Url> {
+        self.url_of(&self.profile().paths.start)
+    }
+
+    /// The target's URL for `path` (e.g. the profile's `paths.start`).
+    fn url_of(&self, path: &str) -> anyhow::Result<Url> {
+        let base = self.base_url();
+        let joined = base.join(path.trim_start_matches('/'))?;
+        Ok(joined)
+    }
+
+    /// The target's words for what a feature quotes in the article's words (a
+    /// button, a field, a sentence): see [`Translator::say`]. After a change, the
+    /// success sentence is the profile's `change_success` when it has one.
+    pub fn say(&self, article_words: &str) -> anyhow::Result<String> {
+        let code = &self.words.code;
+        if self.changed_in_settings
+            && self.suite.translator.key_of(code, article_words).as_deref() == Some("success")
+            && let Some(s) = &self.words.change_success
+        {
+            return Ok(s.clone());
+        }
+        self.suite.translator.say(&self.words, article_words)
+    }
+
+    /// The target's success sentence for the last new password sent.
+    fn success_sentence(&self) -> String {
+        match (&self.words.change_success, self.changed_in_settings) {
+            (Some(s), true) => s.clone(),
+            _ => self.words.success.clone(),
+        }
+    }
+
+    /// The profile.
+    fn profile(&self) -> &Profile {
+        &self.suite.profile
     }
 
     fn stack(&self) -> anyhow::Result<&Stack> {
@@ -409,7 +478,9 @@ mod tests {
             },
             None,
             "target".into(),
-        );
+            Profile::portal().unwrap(),
+        )
+        .unwrap();
         let a = suite.unique_email("user");
         let b = suite.unique_email("user");
         assert_ne!(a, b);

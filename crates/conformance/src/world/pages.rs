@@ -9,19 +9,39 @@ use super::{Answer, PortalWorld};
 impl PortalWorld {
     /// Opens the portal's public URL.
     pub async fn go_to_portal(&mut self) -> anyhow::Result<()> {
-        let base = self.base_url();
-        self.browser.open(&base).await
+        let start = self.start_url()?;
+        self.browser.open(&start).await
     }
 
-    /// Clicks a link or button by its visible text.
+    /// Clicks a link or button by its visible text (the target's words).
     pub async fn click(&mut self, name: &str) -> anyhow::Result<()> {
         self.browser.click(name).await
     }
 
+    /// Clicks what a feature names in the article's words, in the target's words.
+    pub async fn click_said(&mut self, article_words: &str) -> anyhow::Result<()> {
+        let name = self.say(article_words)?;
+        self.click(&name).await
+    }
+
+    /// The article's "click the Settings icon".
+    pub async fn click_settings(&mut self) -> anyhow::Result<()> {
+        let settings = self.words.settings.clone();
+        self.click(&settings).await
+    }
+
+    /// The article's "in the Password panel click ..." (`name` in its words).
+    pub async fn click_in_password_panel(&mut self, article_words: &str) -> anyhow::Result<()> {
+        let (panel, name) = (self.words.password_panel.clone(), self.say(article_words)?);
+        self.click_in_panel(&panel, &name).await
+    }
+
     /// Clicks inside a named panel (the page must show the panel's title).
     pub async fn click_in_panel(&mut self, panel: &str, name: &str) -> anyhow::Result<()> {
-        let text = self.browser.text().await?;
-        ensure!(text.contains(panel), "the page has no {panel:?} panel");
+        if !panel.is_empty() {
+            let text = self.browser.text().await?;
+            ensure!(text.contains(panel), "the page has no {panel:?} panel");
+        }
         self.click(name).await
     }
 
@@ -37,8 +57,14 @@ impl PortalWorld {
         Ok(())
     }
 
-    /// The page shows `sentence`.
+    /// The page shows `sentence` (the article's words, said in the target's).
     pub async fn see(&mut self, sentence: &str) -> anyhow::Result<()> {
+        let sentence = self.say(sentence)?;
+        self.see_text(&sentence).await
+    }
+
+    /// The page shows `sentence` (the target's words).
+    pub(super) async fn see_text(&mut self, sentence: &str) -> anyhow::Result<()> {
         let text = self.browser.text().await?;
         let want = markup::normalize(sentence);
         ensure!(text.contains(&want), "expected the page to say {want:?}");
@@ -53,10 +79,15 @@ impl PortalWorld {
             "expected an error message (role=\"alert\") on the page"
         );
         ensure!(
-            !self.browser.text().await?.contains(self.words.success),
+            !self
+                .browser
+                .text()
+                .await?
+                .contains(&self.success_sentence()),
             "the page says the password was changed"
         );
         if let Some(words) = words {
+            let words = self.say(words)?;
             let all = alerts.join(" | ");
             ensure!(
                 all.to_lowercase().contains(&words.to_lowercase()),

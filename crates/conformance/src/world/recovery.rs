@@ -9,6 +9,7 @@ use url::Url;
 use super::{PortalWorld, new_password, with_kelvin_sign};
 use crate::browser::{Browser, HttpBrowser};
 use crate::mail;
+use htmlform::markup;
 
 /// How a test alters a recovery link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,28 +42,29 @@ impl PortalWorld {
 
     /// Enters the account's address on the forgot-password page and presses `button`.
     pub async fn enter_email_and_click(&mut self, button: &str) -> anyhow::Result<()> {
-        let email = self.email()?;
-        self.fill(self.words.email, &email).await?;
-        self.click(button).await?;
+        let (email, label) = (self.email()?, self.words.email.clone());
+        self.fill(&label, &email).await?;
+        self.click_said(button).await?;
         self.record_answer().await
     }
 
     /// From wherever the browser is: the landing page, "Continue with email", "Forgot
     /// your password?", the address, "Restore password".
     pub async fn ask_recovery_for(&mut self, email: &str) -> anyhow::Result<()> {
-        let w = self.words;
+        let w = self.words.clone();
         self.go_to_portal().await?;
-        self.click(w.continue_with_email).await?;
-        self.click(w.forgot_password).await?;
-        self.fill(w.email, email).await?;
-        self.click(w.restore_password).await?;
+        self.click(&w.continue_with_email).await?;
+        self.click(&w.forgot_password).await?;
+        self.fill(&w.email, email).await?;
+        self.click(&w.restore_password).await?;
         self.record_answer().await
     }
 
     /// "I asked to restore my password": the journey's first half, up to the email.
     pub async fn asked_recovery(&mut self) -> anyhow::Result<()> {
         self.ask_recovery_for_mine(1).await?;
-        self.see(self.words.neutral_answer).await?;
+        let neutral = self.words.neutral_answer.clone();
+        self.see_text(&neutral).await?;
         self.recovery_email_arrives().await
     }
 
@@ -112,22 +114,23 @@ impl PortalWorld {
         headers.insert(reqwest::header::HOST, host.parse()?);
         headers.insert("x-forwarded-host", host.parse()?);
         headers.insert("x-forwarded-proto", "https".parse()?);
-        let mut b = HttpBrowser::with_headers(headers)?;
-        b.open(&self.base_url()).await?;
-        for link in ["Continue with email", "Forgot your password?"] {
-            if b.status_code() >= 400 {
+        let w = self.words.clone();
+        let mut b = Browser::Http(HttpBrowser::with_headers(headers)?);
+        b.open(&self.start_url()?).await?;
+        for link in [&w.continue_with_email, &w.forgot_password] {
+            if b.status().is_some_and(|s| s >= 400) {
                 break;
             }
             b.click(link).await?;
         }
-        if b.status_code() >= 400 {
+        if b.status().is_some_and(|s| s >= 400) {
             // Refusing a request for an unknown host is also safe.
             self.forged_host_refused = true;
             return Ok(());
         }
-        b.fill("Email", &email)?;
-        b.click("Restore password").await?;
-        self.forged_host_refused = b.status_code() >= 400;
+        b.fill(&w.email, &email).await?;
+        b.click(&w.restore_password).await?;
+        self.forged_host_refused = b.status().is_some_and(|s| s >= 400);
         Ok(())
     }
 
@@ -191,10 +194,11 @@ impl PortalWorld {
 
     /// Fills "New password" and "Confirm new password" and presses "Validate".
     async fn set_new_password(&mut self, password: &str, confirmation: &str) -> anyhow::Result<()> {
-        let w = self.words;
-        self.fill(w.new_password, password).await?;
-        self.fill(w.confirm_new_password, confirmation).await?;
-        self.click(w.validate).await
+        let w = self.words.clone();
+        self.changed_in_settings = false;
+        self.fill(&w.new_password, password).await?;
+        self.fill(&w.confirm_new_password, confirmation).await?;
+        self.click(&w.validate).await
     }
 
     /// The article's "Enter a new password and validate" with a strong new password; the
@@ -219,7 +223,7 @@ impl PortalWorld {
     /// otherwise it was refused.
     pub(super) async fn settle_password(&mut self, password: &str) -> anyhow::Result<()> {
         let text = self.browser.text().await?;
-        if text.contains(self.words.success) {
+        if text.contains(&markup::normalize(&self.success_sentence())) {
             self.password_changed(password.to_owned())
         } else {
             self.rejected_password = Some(password.to_owned());
@@ -247,16 +251,25 @@ impl PortalWorld {
     /// The recovery page does not let anyone set a password with this link: either it
     /// offers no form, or the form refuses.
     pub async fn recovery_link_refused(&mut self) -> anyhow::Result<()> {
-        if self.browser.has_field(self.words.new_password).await? {
+        if self.browser.has_field(&self.words.new_password).await? {
             let pw = new_password("Sneaky");
             self.set_new_password(&pw, &pw).await?;
-            if self.browser.text().await?.contains(self.words.success) {
+            if self
+                .browser
+                .text()
+                .await?
+                .contains(&self.success_sentence())
+            {
                 self.password_changed(pw)?;
                 bail!("the link was accepted: a new password was set with it");
             }
         } else {
             ensure!(
-                !self.browser.text().await?.contains(self.words.success),
+                !self
+                    .browser
+                    .text()
+                    .await?
+                    .contains(&self.success_sentence()),
                 "the page says the password was changed"
             );
         }
@@ -280,6 +293,8 @@ impl PortalWorld {
 
     /// Every recorded answer showed `sentence`, and all were the same.
     pub fn every_answer_said(&self, sentence: &str) -> anyhow::Result<()> {
+        let sentence = markup::normalize(&self.say(sentence)?);
+        let sentence = sentence.as_str();
         let Some(first) = self.answers.first() else {
             bail!("no answer was recorded");
         };
@@ -341,25 +356,25 @@ impl PortalWorld {
     /// the current password and a new one, but without the CSRF field: what a page on
     /// another site could make the browser send (the session cookie goes along).
     pub async fn forged_cross_site_change(&mut self) -> anyhow::Result<()> {
-        let (email, password, base) = (self.email()?, self.password()?, self.base_url());
-        let w = self.words;
+        let (email, password, base) = (self.email()?, self.password()?, self.start_url()?);
+        let w = self.words.clone();
         let mut b = self.http_browser()?;
         ensure!(
-            super::account::log_in(&mut b, &base, &email, &password, w).await?,
+            super::account::log_in(&mut b, &base, &email, &password, &w).await?,
             "could not log in to prepare the forged request; the {}",
             b.describe().await
         );
-        b.click(w.settings).await?;
-        b.click(w.security).await?;
-        b.click(w.edit).await?;
+        b.click(&w.settings).await?;
+        b.click(&w.security).await?;
+        b.click(&w.edit).await?;
         let new = new_password("Forged");
-        b.fill(w.current_password, &password).await?;
-        b.fill(w.new_password, &new).await?;
-        b.fill(w.confirm_new_password, &new).await?;
+        b.fill(&w.current_password, &password).await?;
+        b.fill(&w.new_password, &new).await?;
+        b.fill(&w.confirm_new_password, &new).await?;
         let Browser::Http(mut http) = b else {
             unreachable!("built as an HTTP browser above")
         };
-        http.click_without_field(w.update_password, "csrf").await?;
+        http.click_without_field(&w.update_password, "csrf").await?;
         self.keep_scripted_answer(&http)?;
         self.rejected_password = Some(new);
         Ok(())
@@ -373,7 +388,12 @@ impl PortalWorld {
             .context("no forged request was sent")?;
         let (status, text) = (page.status.as_u16(), page.text());
         ensure!(
-            !text.contains(self.words.success),
+            !text.contains(&self.words.success)
+                && self
+                    .words
+                    .change_success
+                    .as_ref()
+                    .is_none_or(|s| !text.contains(s)),
             "the forged request changed the password: {text:?}"
         );
         ensure!(
@@ -401,12 +421,52 @@ impl Tamper {
     /// The link with its token altered.
     pub fn apply(self, link: &Url) -> anyhow::Result<Url> {
         let pairs: Vec<(String, String)> = link.query_pairs().into_owned().collect();
-        let (key, token) = pairs
+        if let Some((key, token)) = pairs.iter().find(|(_, v)| v.len() >= 16).cloned() {
+            let new_token = self.alter(&token);
+            let mut out = link.clone();
+            {
+                let mut q = out.query_pairs_mut();
+                q.clear();
+                for (k, v) in &pairs {
+                    if *k == key {
+                        if self != Self::Removed {
+                            q.append_pair(k, &new_token);
+                        }
+                    } else {
+                        q.append_pair(k, v);
+                    }
+                }
+            }
+            if out.query() == Some("") {
+                out.set_query(None);
+            }
+            return Ok(out);
+        }
+        // A token in the path (`/reset/<id>/<token>/`): the longest segment.
+        let segments: Vec<&str> = link.path_segments().into_iter().flatten().collect();
+        let (at, token) = segments
             .iter()
-            .find(|(_, v)| v.len() >= 16)
-            .cloned()
-            .context("the recovery link carries no token in its query")?;
-        let new_token = match self {
+            .enumerate()
+            .filter(|(_, s)| s.len() >= 16)
+            .max_by_key(|(_, s)| s.len())
+            .context("the recovery link carries no token in its query or path")?;
+        let new_token = self.alter(token);
+        let mut out = link.clone();
+        let path: Vec<&str> = segments
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| match i == at {
+                true => (self != Self::Removed).then_some(new_token.as_str()),
+                false => Some(*s),
+            })
+            .collect();
+        out.set_path(&format!("/{}", path.join("/")));
+        Ok(out)
+    }
+
+    /// The token altered this way.
+    fn alter(self, token: &str) -> String {
+        match self {
             Self::LastCharacter => {
                 let mut t: Vec<char> = token.chars().collect();
                 if let Some(last) = t.last_mut() {
@@ -423,25 +483,7 @@ impl Tamper {
                     .collect()
             }
             Self::Removed => String::new(),
-        };
-        let mut out = link.clone();
-        {
-            let mut q = out.query_pairs_mut();
-            q.clear();
-            for (k, v) in &pairs {
-                if *k == key {
-                    if self != Self::Removed {
-                        q.append_pair(k, &new_token);
-                    }
-                } else {
-                    q.append_pair(k, v);
-                }
-            }
         }
-        if out.query() == Some("") {
-            out.set_query(None);
-        }
-        Ok(out)
     }
 }
 
@@ -474,6 +516,19 @@ mod tests {
                 .unwrap()
                 .query()
                 .is_none()
+        );
+    }
+
+    #[test]
+    fn a_token_in_the_path_is_tampered_with_too() {
+        let link = Url::parse("http://p.test/reset/MQ/cz1k2a-0123456789abcdef0123/").unwrap();
+        assert_eq!(
+            Tamper::LastCharacter.apply(&link).unwrap().as_str(),
+            "http://p.test/reset/MQ/cz1k2a-0123456789abcdef012A/"
+        );
+        assert_eq!(
+            Tamper::Removed.apply(&link).unwrap().as_str(),
+            "http://p.test/reset/MQ/"
         );
     }
 

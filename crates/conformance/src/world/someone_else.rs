@@ -5,14 +5,16 @@
 //! Someone else always works through a script's HTTP client, whatever browser the
 //! owner uses: what an attacker sends does not depend on it.
 
+use std::sync::Arc;
+
 use anyhow::{Context as _, ensure};
 use futures::future::join_all;
 
 use super::account::{log_in, sign_up};
-use super::mail::CONFIRMATION_EMAIL;
-use super::words::ENGLISH;
-use super::{Answer, PortalWorld, TOO_MANY_ATTEMPTS, new_password};
+use super::mail::MailKind;
+use super::{Answer, PortalWorld, new_password};
 use crate::browser::{Browser, HttpBrowser};
+use crate::profile::Texts;
 
 /// Which form a script sends with a CSRF cookie and token of its own making.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,11 +34,17 @@ fn made_up_csrf_value() -> String {
 }
 
 impl PortalWorld {
+    /// The words someone else's script reads the pages in: the profile's English.
+    fn script_words(&self) -> anyhow::Result<Arc<Texts>> {
+        self.profile()
+            .texts("en")
+            .context("the profile has no [texts.en]")
+    }
+
     fn other_client(&mut self) -> anyhow::Result<&mut Browser> {
         let b = match self.other_client.take() {
             Some(b) => b,
-            // Someone else's script reads the pages in English.
-            None => Browser::Http(HttpBrowser::speaking(ENGLISH.code)?),
+            None => Browser::Http(HttpBrowser::speaking("en")?),
         };
         Ok(self.other_client.insert(b))
     }
@@ -45,11 +53,11 @@ impl PortalWorld {
 
     /// Someone else's client sends `times` wrong passwords for the account.
     pub async fn someone_else_wrong_log_ins(&mut self, times: usize) -> anyhow::Result<()> {
-        let (email, base) = (self.email()?, self.base_url());
+        let (email, base, en) = (self.email()?, self.start_url()?, self.script_words()?);
         let b = self.other_client()?;
         for i in 0..times {
             let wrong = format!("Wrong-password-{i}-{:08x}", rand::random::<u32>());
-            let ok = log_in(b, &base, &email, &wrong, &ENGLISH).await?;
+            let ok = log_in(b, &base, &email, &wrong, &en).await?;
             ensure!(
                 !ok,
                 "a wrong password logged in; the {}",
@@ -61,17 +69,19 @@ impl PortalWorld {
 
     /// Someone else's client logs in with the account's password; true if it got in.
     async fn other_client_log_in(&mut self) -> anyhow::Result<(bool, String, String)> {
-        let (email, password, base) = (self.email()?, self.password()?, self.base_url());
+        let (email, password, base) = (self.email()?, self.password()?, self.start_url()?);
+        let en = self.script_words()?;
         let b = self.other_client()?;
-        let ok = log_in(b, &base, &email, &password, &ENGLISH).await?;
+        let ok = log_in(b, &base, &email, &password, &en).await?;
         Ok((ok, b.text().await?, b.describe().await))
     }
 
     /// The other client is refused with the account's password and told to wait.
     pub async fn other_client_refused(&mut self) -> anyhow::Result<()> {
+        let too_many = self.script_words()?.text("too_many_attempts")?.to_owned();
         let (ok, text, page) = self.other_client_log_in().await?;
         ensure!(
-            !ok && text.contains(TOO_MANY_ATTEMPTS),
+            !ok && text.contains(&too_many),
             "log-in with the right password was not refused as too many attempts; the {page}"
         );
         Ok(())
@@ -90,20 +100,21 @@ impl PortalWorld {
     /// `n` clients without any cookie of the account, each with its own HTTP client and
     /// cookie jar, send a wrong password for it at the same moment.
     pub async fn wrong_passwords_at_once(&mut self, n: usize) -> anyhow::Result<()> {
-        let (email, base) = (self.email()?, self.base_url());
+        let (email, base, en) = (self.email()?, self.start_url()?, self.script_words()?);
         let mut clients = Vec::with_capacity(n);
         for i in 0..n {
-            let mut b = HttpBrowser::speaking(ENGLISH.code)?;
+            let mut b = Browser::Http(HttpBrowser::speaking("en")?);
             b.open(&base).await?;
-            b.click("Continue with email").await?;
-            b.fill("Email", &email)?;
-            b.fill(
-                "Password",
-                &format!("Wrong-at-once-{i}-{:08x}", rand::random::<u32>()),
-            )?;
+            b.click(&en.continue_with_email).await?;
+            b.fill(en.log_in_email(), &email).await?;
+            let wrong = format!("Wrong-at-once-{i}-{:08x}", rand::random::<u32>());
+            b.fill(&en.password, &wrong).await?;
+            let Browser::Http(b) = b else {
+                unreachable!("built as an HTTP browser above")
+            };
             clients.push(b);
         }
-        let sent = join_all(clients.iter_mut().map(|b| b.click("Log in"))).await;
+        let sent = join_all(clients.iter_mut().map(|b| b.click(&en.log_in))).await;
         self.burst = clients
             .iter()
             .zip(sent)
@@ -122,6 +133,8 @@ impl PortalWorld {
     /// At most `n` answers of the last burst say `sentence`; the others are left for
     /// [`PortalWorld::every_other_answer_says`].
     pub fn at_most_n_answers_say(&mut self, n: usize, sentence: &str) -> anyhow::Result<()> {
+        let sentence = self.say(sentence)?;
+        let sentence = sentence.as_str();
         ensure!(!self.burst.is_empty(), "no burst of requests was sent");
         let total = self.burst.len();
         let (saying, others): (Vec<_>, Vec<_>) = std::mem::take(&mut self.burst)
@@ -139,6 +152,8 @@ impl PortalWorld {
     /// Every answer of the burst not counted yet says `sentence`, none is a server error
     /// and every one came.
     pub fn every_other_answer_says(&self, sentence: &str) -> anyhow::Result<()> {
+        let sentence = self.say(sentence)?;
+        let sentence = sentence.as_str();
         for (status, text) in &self.burst {
             ensure!(
                 (400..500).contains(status) && text.contains(sentence),
@@ -164,14 +179,14 @@ impl PortalWorld {
 
     /// The other client signs up a new address; returns it.
     async fn other_client_signs_up_new(&mut self) -> anyhow::Result<String> {
-        let base = self.base_url();
+        let (base, en) = (self.start_url()?, self.script_words()?);
         let email = self.suite.unique_email("crowd");
         sign_up(
             self.other_client()?,
             &base,
             &email,
             &new_password("Crowd"),
-            &ENGLISH,
+            &en,
         )
         .await?;
         Ok(email)
@@ -186,17 +201,13 @@ impl PortalWorld {
         let (first, others) = crowd
             .split_first()
             .context("no one else signed up addresses")?;
+        let confirmation = self.mail_words(MailKind::Confirmation);
         let mailbox = &mut self.mailbox;
         mailbox
-            .next(first, CONFIRMATION_EMAIL)
+            .next(first, &confirmation)
             .await
             .context("the first address signed up got no confirmation email")?;
-        let arrived = join_all(
-            others
-                .iter()
-                .map(|to| mailbox.arrived(to, CONFIRMATION_EMAIL)),
-        )
-        .await;
+        let arrived = join_all(others.iter().map(|to| mailbox.arrived(to, &confirmation))).await;
         let mut confirmed = 1;
         for a in arrived {
             confirmed += usize::from(a?);
@@ -212,8 +223,9 @@ impl PortalWorld {
     /// The other client signs up a new address, which gets its confirmation email.
     pub async fn other_client_signs_up(&mut self) -> anyhow::Result<()> {
         let email = self.other_client_signs_up_new().await?;
+        let confirmation = self.mail_words(MailKind::Confirmation);
         self.mailbox
-            .next(&email, CONFIRMATION_EMAIL)
+            .next(&email, &confirmation)
             .await
             .context("the new address got no confirmation email")?;
         Ok(())
@@ -224,7 +236,8 @@ impl PortalWorld {
     /// A script sends `form` for the account with a CSRF cookie of its own making and the
     /// same value as the form's token (the cookie's name is the one the portal gives).
     pub async fn send_form_with_made_up_csrf(&mut self, form: ScriptedForm) -> anyhow::Result<()> {
-        let (email, password, base) = (self.email()?, self.password()?, self.base_url());
+        let (email, password, base) = (self.email()?, self.password()?, self.start_url()?);
+        let en = self.script_words()?;
         let mut probe = HttpBrowser::new()?;
         probe.open(&base).await?;
         let cookie_name = probe
@@ -242,20 +255,23 @@ impl PortalWorld {
             reqwest::header::COOKIE,
             format!("{cookie_name}={made_up}").parse()?,
         );
-        let mut b = HttpBrowser::with_headers(headers)?;
+        let mut b = Browser::Http(HttpBrowser::with_headers(headers)?);
         b.open(&base).await?;
-        b.click("Continue with email").await?;
-        let button = match form {
+        b.click(&en.continue_with_email).await?;
+        let (button, address) = match form {
             ScriptedForm::LogIn => {
-                b.fill("Password", &password)?;
-                "Log in"
+                b.fill(&en.password, &password).await?;
+                (&en.log_in, en.log_in_email())
             }
             ScriptedForm::Recovery => {
-                b.click("Forgot your password?").await?;
-                "Restore password"
+                b.click(&en.forgot_password).await?;
+                (&en.restore_password, en.email.as_str())
             }
         };
-        b.fill("Email", &email)?;
+        b.fill(address, &email).await?;
+        let Browser::Http(mut b) = b else {
+            unreachable!("built as an HTTP browser above")
+        };
         b.click_altered(button, |fields| {
             for (name, value) in fields.iter_mut() {
                 if name.to_lowercase().contains("csrf") {
@@ -269,6 +285,8 @@ impl PortalWorld {
 
     /// The scripted request was refused as a forgery (403), saying `sentence`.
     pub fn scripted_request_refused_saying(&self, sentence: &str) -> anyhow::Result<()> {
+        let sentence = self.say(sentence)?;
+        let sentence = sentence.as_str();
         let (status, text) = self.scripted_answer("no request was sent by a script")?;
         ensure!(
             status == 403 && text.contains(sentence),
