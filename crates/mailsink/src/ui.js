@@ -8,6 +8,7 @@ let selected = null;
 let limit = PAGE;
 let tab = "html";
 let loadedTabs = {};
+let selectedRead = true;
 
 function el(tag, props, ...children) {
   const e = document.createElement(tag);
@@ -43,6 +44,7 @@ async function loadList() {
     return;
   }
   shown = data.messages;
+  showTagbar(data.tags || [], q);
   const list = $("list");
   list.replaceChildren();
   if (!shown.length) list.append(el("li", { className: "empty", textContent: q ? "No message matches." : "No messages yet." }));
@@ -52,6 +54,7 @@ async function loadList() {
         el("span", { className: "from", textContent: addr(m.From) || "(no sender)" }),
         el("span", { className: "time", textContent: when(m.Created) })),
       el("div", { className: "subject", textContent: m.Subject || "(no subject)" }),
+      tagChips(m.Tags),
       el("div", { className: "snippet", textContent: (m.Attachments ? "📎 " : "") + m.Snippet }));
     if ((m.Codes || []).length) li.append(el("div", { className: "row-codes", textContent: `Code: ${m.Codes[0]}` }));
     li.dataset.id = m.ID;
@@ -98,6 +101,36 @@ function showCodes(codes) {
   }
 }
 
+// Tags: chips on rows and in the message, a bar of every tag (a click searches it), and
+// the message's own tags edited as a comma-separated list.
+function tagChips(tags) {
+  return el("div", { className: "tags" }, ...(tags || []).map((t) => el("span", { className: "tag", textContent: t })));
+}
+function showTagbar(tags, q) {
+  const bar = $("tagbar");
+  bar.replaceChildren();
+  bar.hidden = !tags.length || document.querySelector("main").hidden;
+  for (const t of tags) {
+    const term = /\s/.test(t) ? `tag:"${t}"` : `tag:${t}`;
+    const b = el("button", { type: "button", className: "tag", textContent: t, title: `Search ${term}` });
+    b.setAttribute("aria-pressed", String(q === term));
+    b.addEventListener("click", () => { $("q").value = q === term ? "" : term; limit = PAGE; loadList(); });
+    bar.append(b);
+  }
+}
+function showTags(tags) {
+  $("m-tags").replaceChildren(tagChips(tags));
+  $("tag-input").value = tags.join(", ");
+}
+function showRead(read) {
+  selectedRead = read;
+  $("toggle-read").textContent = read ? "Mark unread" : "Mark read";
+}
+async function setRead(body) {
+  await api("/api/v1/messages", { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  loadList();
+}
+
 function field(dl, name, value) {
   if (!value) return;
   dl.append(el("dt", { textContent: name }), el("dd", { textContent: value }));
@@ -130,6 +163,8 @@ async function openMessage(id) {
   field(dl, "Envelope", `MAIL FROM:<${m.Envelope.From}> RCPT TO:${m.Envelope.To.map((t) => `<${t}>`).join(" ")}`);
   field(dl, "Size", fmtSize(m.Size));
   showCodes(m.Codes || []);
+  showTags(m.Tags || []);
+  showRead(true);
   $("download").href = `/api/v1/message/${m.ID}/raw`;
   $("download").download = `${m.ID}.eml`;
   $("text").textContent = m.Text || "(no text part)";
@@ -201,6 +236,28 @@ $("delete-one").addEventListener("click", async () => {
   closeMessage();
   loadList();
 });
+$("tag-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  if (!selected) return;
+  const tags = $("tag-input").value.split(",").map((t) => t.trim()).filter((t) => t);
+  try {
+    await api("/api/v1/tags", { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ IDs: [selected], Tags: tags }) });
+  } catch (e) {
+    $("status").textContent = `Error: ${e.message}`;
+    return;
+  }
+  // The list has the tags as the sink cleaned them; a message the search leaves out keeps
+  // what was typed.
+  await loadList();
+  const row = shown.find((m) => m.ID === selected);
+  showTags(row ? row.Tags || [] : tags);
+});
+$("toggle-read").addEventListener("click", () => {
+  if (!selected) return;
+  showRead(!selectedRead);
+  setRead({ IDs: [selected], Read: selectedRead });
+});
+$("read-all").addEventListener("click", () => setRead({ Read: true }));
 $("delete-all").addEventListener("click", async () => {
   if (!confirm("Delete all messages?")) return;
   await api("/api/v1/messages", { method: "DELETE" });
@@ -233,7 +290,8 @@ function showView(name) {
   for (const b of document.querySelectorAll("#views button")) b.setAttribute("aria-pressed", String(b.dataset.view === name));
   document.querySelector("main").hidden = name !== "messages";
   for (const [k, page] of Object.entries(pages)) page.hidden = k !== name;
-  for (const id of ["search-form", "status", "delete-all"]) $(id).hidden = name !== "messages";
+  for (const id of ["search-form", "status", "read-all", "delete-all"]) $(id).hidden = name !== "messages";
+  if (name !== "messages") $("tagbar").hidden = true;
   history.replaceState(null, "", name === "messages" ? location.pathname : `?view=${name}`);
   if (name === "faults") loadFaults();
   if (name === "sessions") loadSessions();
