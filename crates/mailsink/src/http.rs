@@ -55,6 +55,8 @@ pub(crate) struct AppState {
     pub hosts: Arc<AllowedHosts>,
     pub faults: Arc<Faults>,
     pub sessions: Arc<Sessions>,
+    /// `--relay`, for release; `None`: release answers 403.
+    pub relay: Option<Arc<crate::release::Relay>>,
     /// What `/api/v1/info` and `/api/v1/webui` report, and whether `/api/v1/send` is on.
     pub runtime: Arc<crate::info::Runtime>,
 }
@@ -123,6 +125,22 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/v1/sessions", get(sessions))
         .route("/api/v1/message/{id}/headers", get(headers))
         .route("/api/v1/message/{id}/part/{part}", get(part))
+        .route(
+            "/api/v1/message/{id}/html-check",
+            get(crate::checks::html::html_check),
+        )
+        .route(
+            "/api/v1/message/{id}/link-check",
+            get(crate::checks::links::link_check),
+        )
+        .route(
+            "/api/v1/message/{id}/part/{part}/thumb",
+            get(crate::thumb::thumb),
+        )
+        .route(
+            "/api/v1/message/{id}/release",
+            axum::routing::post(crate::release::release),
+        )
         .route("/api/v1/search", get(search).delete(delete_search))
         .route("/api/v1/wait", get(wait))
         .route("/api/v1/events", get(events))

@@ -142,11 +142,15 @@ struct MessageRelay {
 }
 
 async fn webui(State(s): State<AppState>) -> Json<WebUi> {
-    let (smtp_server, allowed_recipients) = (String::new(), String::new());
+    let (smtp_server, allowed_recipients) = s
+        .relay
+        .as_deref()
+        .map(|r| (r.server().to_owned(), r.allowed_recipients().to_owned()))
+        .unwrap_or_default();
     Json(WebUi {
         label: "",
         message_relay: MessageRelay {
-            enabled: false,
+            enabled: s.relay.is_some(),
             smtp_server,
             return_path: "",
             allowed_recipients,

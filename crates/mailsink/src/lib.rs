@@ -17,6 +17,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod checks;
 pub mod client;
 mod clock;
 mod codes;
@@ -26,12 +27,15 @@ mod http;
 mod info;
 pub mod model;
 mod parse;
+mod pop3;
 pub mod query;
+mod release;
 mod send;
 mod sessions;
 mod smtp;
 mod store;
 mod tags;
+mod thumb;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -89,6 +93,15 @@ pub struct SinkConfig {
     pub send_api: bool,
     /// The clock messages are stamped with and aged by ([`SinkClock::manual`] in tests).
     pub clock: SinkClock,
+    /// Release relay, `smtp://user:pass@host:port` (`smtps://` for TLS, `?tls=required`
+    /// for STARTTLS); `None`: release answers 403.
+    pub relay: Option<String>,
+    /// Regex every released-to address must match (`None`: any).
+    pub relay_allowed_recipients: Option<String>,
+    /// POP3 listen address (`--pop3`); `None`: no POP3 server.
+    pub pop3_addr: Option<SocketAddr>,
+    /// `user:password` lines (`--pop3-auth-file`); `None`: any user and password.
+    pub pop3_auth_file: Option<PathBuf>,
 }
 
 impl SinkConfig {
@@ -120,6 +133,10 @@ impl Default for SinkConfig {
             max_age: None,
             send_api: true,
             clock: SinkClock::system(),
+            relay: None,
+            relay_allowed_recipients: None,
+            pop3_addr: None,
+            pop3_auth_file: None,
         }
     }
 }
@@ -160,6 +177,12 @@ impl MailSink {
             _ => anyhow::bail!("STARTTLS needs both a certificate and a key"),
         };
         let hosts = host::AllowedHosts::new(&config.allowed_hosts)?;
+        let relay = config
+            .relay
+            .as_deref()
+            .map(|url| release::Relay::new(url, config.relay_allowed_recipients.as_deref()))
+            .transpose()?
+            .map(Arc::new);
         let store = Arc::new(
             Store::open_with(
                 config.db.as_deref(),
@@ -180,6 +203,16 @@ impl MailSink {
             .with_context(|| format!("Failed to bind HTTP on {}", config.http_addr))?;
         let smtp_addr = smtp_listener.local_addr()?;
         let http_addr = http_listener.local_addr()?;
+        let pop3 = match config.pop3_addr {
+            Some(addr) => Some(pop3::bind(addr).await?),
+            None => None,
+        };
+        let pop3_addr = pop3.as_ref().map(TcpListener::local_addr).transpose()?;
+        let pop3_users = config
+            .pop3_auth_file
+            .as_deref()
+            .map(pop3::read_auth_file)
+            .transpose()?;
         let cancel = CancellationToken::new();
         let faults = Arc::new(faults::Faults::new(config.faults));
         let sessions = Arc::new(sessions::Sessions::new());
@@ -190,18 +223,27 @@ impl MailSink {
                 store: store.clone(),
                 max_message_bytes: config.max_message_bytes.min(MESSAGE_BYTES_CAP),
                 max_recipients: config.max_recipients.max(1),
-                tls,
+                tls: tls.clone(),
                 faults: faults.clone(),
                 sessions: sessions.clone(),
             }),
             cancel.clone(),
         ));
+        let pop3_task = pop3.map(|listener| {
+            let ctx = pop3::Pop3Context {
+                store: store.clone(),
+                users: pop3_users,
+                tls,
+            };
+            tokio::spawn(pop3::serve(listener, Arc::new(ctx), cancel.clone()))
+        });
         let app = http::router(http::AppState {
             store: store.clone(),
             cancel: cancel.clone(),
             hosts: Arc::new(hosts.on_port(http_addr.port())),
             faults,
             sessions,
+            relay,
             runtime: Arc::new(info::Runtime {
                 started: std::time::Instant::now(),
                 database: config.db.clone(),
@@ -224,7 +266,11 @@ impl MailSink {
             http_addr,
             store,
             cancel,
-            tasks: vec![smtp_task, http_task, prune_task],
+            pop3_addr,
+            tasks: [smtp_task, http_task, prune_task]
+                .into_iter()
+                .chain(pop3_task)
+                .collect(),
         })
     }
 }
@@ -249,6 +295,7 @@ pub struct SinkHandle {
     http_addr: SocketAddr,
     store: Arc<Store>,
     cancel: CancellationToken,
+    pop3_addr: Option<SocketAddr>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -269,6 +316,10 @@ impl SinkHandle {
     /// Where the HTTP API and UI are served.
     pub fn http_addr(&self) -> SocketAddr {
         self.http_addr
+    }
+    /// Where POP3 clients connect, when the sink serves POP3.
+    pub fn pop3_addr(&self) -> Option<SocketAddr> {
+        self.pop3_addr
     }
     /// `http://ip:port` of the HTTP API and UI.
     pub fn http_url(&self) -> String {

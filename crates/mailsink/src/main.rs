@@ -73,6 +73,23 @@ struct Args {
         value_parser = clap::builder::BoolishValueParser::new()
     )]
     no_faults: bool,
+    /// SMTP server that `POST /api/v1/message/{ID}/release` relays captured messages to:
+    /// `smtp://user:pass@host:port`, `smtps://…` for TLS from the start, `?tls=required`
+    /// for STARTTLS. Without it, release answers 403. Credentials are never logged.
+    #[arg(long, env = "MAILSINK_RELAY")]
+    relay: Option<String>,
+    /// Regex every release recipient must match (e.g. `@example\.com$`); others are
+    /// refused with 400, so the sink cannot become an open relay.
+    #[arg(long, env = "MAILSINK_RELAY_ALLOWED_RECIPIENTS")]
+    relay_allowed_recipients: Option<String>,
+    /// Also serve the captured messages over POP3 on this address (e.g.
+    /// 127.0.0.1:1110); off by default. STLS is offered with --tls-cert/--tls-key.
+    #[arg(long, env = "MAILSINK_POP3")]
+    pop3: Option<SocketAddr>,
+    /// File of `user:password` lines the POP3 server accepts (`#` starts a comment);
+    /// without it, any user name and password log in.
+    #[arg(long, env = "MAILSINK_POP3_AUTH_FILE", requires = "pop3")]
+    pop3_auth_file: Option<PathBuf>,
 }
 
 /// `1234`, `64K`, `25M`, `1G` (binary multiples; a trailing `B`/`iB` is allowed).
@@ -135,6 +152,10 @@ async fn main() -> anyhow::Result<()> {
         tls_key: args.tls_key,
         allowed_hosts: args.allowed_hosts,
         faults: !args.no_faults,
+        relay: args.relay,
+        relay_allowed_recipients: args.relay_allowed_recipients,
+        pop3_addr: args.pop3,
+        pop3_auth_file: args.pop3_auth_file,
         max_age: args.max_age,
         send_api: !args.no_send_api,
         ..SinkConfig::default()
@@ -145,6 +166,9 @@ async fn main() -> anyhow::Result<()> {
         sink.smtp_addr(),
         sink.http_url()
     );
+    if let Some(pop3) = sink.pop3_addr() {
+        println!("mailsink: POP3 on {pop3}");
+    }
     shutdown_signal().await;
     tracing::info!("shutting down");
     sink.shutdown().await;

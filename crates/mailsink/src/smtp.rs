@@ -113,7 +113,7 @@ pub(crate) async fn serve(listener: TcpListener, ctx: Arc<SmtpContext>, cancel: 
     }
 }
 
-enum LineRead {
+pub(crate) enum LineRead {
     Line,
     TooLong,
     Eof,
@@ -121,7 +121,7 @@ enum LineRead {
 
 /// Appends one line (through `\n`) to `buf`, at most `cap` bytes; a longer line is
 /// consumed and dropped (`buf` is left as it was) so the session stays in sync.
-async fn read_line<R: AsyncBufRead + Unpin>(
+pub(crate) async fn read_line<R: AsyncBufRead + Unpin>(
     r: &mut R,
     buf: &mut Vec<u8>,
     cap: usize,

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod api;
+mod checks;
 mod codes;
 mod events;
 mod faults;
@@ -10,9 +11,13 @@ mod fixtures;
 mod helpers;
 mod hosts;
 mod info;
+mod npm;
 mod persistence;
+mod pop3;
 mod readtags;
+mod release;
 mod robustness;
 mod send;
 mod sessions;
 mod smtp;
+mod thumbs;
