@@ -11,7 +11,6 @@ mod fixtures;
 mod helpers;
 mod hosts;
 mod info;
-mod npm;
 mod persistence;
 mod pop3;
 mod readtags;
