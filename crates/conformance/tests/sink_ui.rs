@@ -1,7 +1,8 @@
 //! The mail sink's web UI in headless Chromium (the suite's own chromedriver and
 //! Chromium flags): tags (from a plus-address, the tag bar's search, editing a message's
-//! tags) and read state (bold until opened, opened marks read, "Mark unread"). A
-//! screenshot of the end state is kept in the test's target directory.
+//! tags) and read state (bold until opened, opened marks read, "Mark unread"); image
+//! thumbnails and release to a relay (a second sink) with its recipient form. A
+//! screenshot of each end state is kept in the test's target directory.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -43,6 +44,11 @@ async fn api(sink: &SinkHandle, path: &str) -> Value {
 
 /// One message by SMTP, through the sink's own client-facing port.
 async fn deliver(sink: &SinkHandle, to: &str, subject: &str) -> String {
+    deliver_mime(sink, to, subject, "\r\nHello").await
+}
+
+/// One message whose headers end with `rest` (more headers, a blank line, the body).
+async fn deliver_mime(sink: &SinkHandle, to: &str, subject: &str, rest: &str) -> String {
     use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _};
     let stream = tokio::net::TcpStream::connect(sink.smtp_addr())
         .await
@@ -51,7 +57,7 @@ async fn deliver(sink: &SinkHandle, to: &str, subject: &str) -> String {
     let mut r = tokio::io::BufReader::new(r);
     let data = format!(
         "EHLO ui.test\r\nMAIL FROM:<app@example.com>\r\nRCPT TO:<{to}>\r\nDATA\r\n\
-         From: App <app@example.com>\r\nTo: {to}\r\nSubject: {subject}\r\n\r\nHello\r\n.\r\nQUIT\r\n"
+         From: App <app@example.com>\r\nTo: {to}\r\nSubject: {subject}\r\n{rest}\r\n.\r\nQUIT\r\n"
     );
     w.write_all(data.as_bytes()).await.unwrap();
     let mut line = String::new();
@@ -84,6 +90,14 @@ async fn click(client: &Client, css: &str) {
         }
     })
     .await;
+}
+
+/// Saves a screenshot under the test's target directory.
+async fn screenshot(client: &Client, name: &str) {
+    let png = client.screenshot().await.unwrap();
+    let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::write(&shot, png).unwrap();
+    println!("screenshot: {}", shot.display());
 }
 
 async fn texts(client: &Client, css: &str) -> Vec<String> {
@@ -162,11 +176,84 @@ async fn tags_and_read_state_work_in_the_sink_ui() {
     })
     .await;
 
-    let png = client.screenshot().await.unwrap();
-    let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("mailsink-ui-tags-read.png");
-    std::fs::write(&shot, png).unwrap();
-    println!("screenshot: {}", shot.display());
+    screenshot(c, "mailsink-ui-tags-read.png").await;
     client.close().await.unwrap();
     driver.stop().await;
     sink.shutdown().await;
+}
+
+/// A 90×60 checkered PNG, as an attachment.
+const PNG_ATTACHMENT: &str = "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n\
+    --b\r\nContent-Type: text/plain\r\n\r\nSee the picture.\r\n\
+    --b\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename=picture.png\r\n\
+    Content-Transfer-Encoding: base64\r\n\r\n\
+    iVBORw0KGgoAAAANSUhEUgAAAFoAAAA8CAIAAABpZzoSAAAAfUlEQVR42u3ZMQ0AIAwEwDrCAJ6wiQuk\
+    gIWyUXLJz5/0xm+0sfLZs+dTsTlw4MCBAwcOHDhw4MCBAweOmhzfX3jVjAMHDhw4cODAgQMHDhw4cBTl\
+    sHeYf3DgwIEDBw4cOHDgwIEDhw+++QcHDhw4cODAgQMHDhw4cOB4oPkAEKPsHcRPMS0AAAAASUVORK5CYII=\r\n\
+    --b--";
+
+#[tokio::test]
+async fn thumbnails_and_release_work_in_the_sink_ui() {
+    if !std::path::Path::new(CHROMIUM).exists() {
+        println!("skipped: {CHROMIUM} is not installed (apt-get install chromium chromium-driver)");
+        return;
+    }
+    let relay = MailSink::start(SinkConfig::ephemeral()).await.unwrap();
+    let sink = MailSink::start(SinkConfig {
+        relay: Some(format!("smtp://{}", relay.smtp_addr())),
+        relay_allowed_recipients: Some(r"@allowed\.test$".into()),
+        ..SinkConfig::ephemeral()
+    })
+    .await
+    .unwrap();
+    let id = deliver_mime(&sink, "alice@example.com", "A picture", PNG_ATTACHMENT).await;
+
+    let driver = ChromeDriver::start().await.unwrap();
+    let client = chromium(driver.url()).await;
+    client.goto(&sink.http_url()).await.unwrap();
+    let c = &client;
+    click(c, &format!("#list li[data-id=\"{id}\"]")).await;
+    click(c, "[data-tab=attachments]").await;
+    // The thumbnail is the sink's 180×120 JPEG, loaded.
+    eventually("the thumbnail loads", || async {
+        let width = c
+            .execute(
+                "const i = document.querySelector('#attachments img.thumb'); \
+                 return i && i.complete ? i.naturalWidth : 0;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        width == 180
+    })
+    .await;
+
+    // Release asks for the recipients; one outside the allowed regex is refused with the
+    // reason, an allowed one reaches the relay.
+    click(c, "#release").await;
+    let to = client.find(Locator::Id("release-to")).await.unwrap();
+    to.send_keys("eve@evil.test").await.unwrap();
+    click(c, "#release-form button").await;
+    eventually("the refusal and its reason are shown", || async {
+        texts(c, "#release-status")
+            .await
+            .concat()
+            .contains("eve@evil.test")
+    })
+    .await;
+    to.clear().await.unwrap();
+    to.send_keys("bob@allowed.test").await.unwrap();
+    click(c, "#release-form button").await;
+    eventually("the release is confirmed", || async {
+        texts(c, "#release-status").await == ["Released to bob@allowed.test."]
+    })
+    .await;
+    let relayed = relay.wait_for("subject:picture", WAIT).await.unwrap();
+    assert_eq!(relayed.envelope.to, ["bob@allowed.test"]);
+
+    screenshot(c, "mailsink-ui-thumbnail-release.png").await;
+    client.close().await.unwrap();
+    driver.stop().await;
+    sink.shutdown().await;
+    relay.shutdown().await;
 }

@@ -9,6 +9,7 @@ let limit = PAGE;
 let tab = "html";
 let loadedTabs = {};
 let selectedRead = true;
+const THUMBS = /^image\/(png|jpe?g|gif)$/i;
 
 function el(tag, props, ...children) {
   const e = document.createElement(tag);
@@ -172,8 +173,13 @@ async function openMessage(id) {
   const atts = $("attachments");
   atts.replaceChildren();
   for (const a of [...m.Attachments, ...m.Inline]) {
-    const link = el("a", { href: `/api/v1/message/${m.ID}/part/${encodeURIComponent(a.PartID)}`, textContent: a.FileName || `part ${a.PartID}`, target: "_blank", rel: "noopener" });
-    atts.append(el("li", {}, link, ` — ${a.ContentType}, ${fmtSize(a.Size)}${a.ContentID ? " (inline)" : ""}`));
+    const part = `/api/v1/message/${m.ID}/part/${encodeURIComponent(a.PartID)}`;
+    const link = el("a", { href: part, textContent: a.FileName || `part ${a.PartID}`, target: "_blank", rel: "noopener" });
+    // A thumbnail for the images the sink can decode (180×120 JPEG, made on request).
+    const thumb = THUMBS.test(a.ContentType)
+      ? el("img", { className: "thumb", src: `${part}/thumb`, alt: `Thumbnail of ${a.FileName || "the image"}`, width: 180, height: 120, loading: "lazy" })
+      : "";
+    atts.append(el("li", {}, thumb, link, ` — ${a.ContentType}, ${fmtSize(a.Size)}${a.ContentID ? " (inline)" : ""}`));
   }
   if (!atts.children.length) atts.append(el("li", { textContent: "No attachments." }));
   const links = $("links");
@@ -186,6 +192,8 @@ async function openMessage(id) {
   document.querySelector('[data-tab="attachments"]').textContent = `Attachments (${m.Attachments.length + m.Inline.length})`;
   document.querySelector('[data-tab="links"]').textContent = `Links (${m.Links.length})`;
   loadedTabs = {};
+  showRelease(false);
+  $("release-status").textContent = "";
   showTab(tab);
 }
 
@@ -219,6 +227,35 @@ async function showTab(name) {
     $("status").textContent = `Error: ${e.message}`;
   }
 }
+
+// Release: shown when the sink has a relay (GET /api/v1/webui); the recipients are asked
+// for in a small form, and the sink's answer (or its reason for refusing) is shown.
+function showRelease(open) {
+  $("release").setAttribute("aria-expanded", String(open));
+  $("release-form").hidden = !open;
+  if (open) $("release-to").focus();
+}
+async function loadRelay() {
+  try {
+    const ui = await (await api("/api/v1/webui")).json();
+    const relay = ui.MessageRelay || {};
+    $("release").hidden = !relay.Enabled;
+    $("release-relay").textContent = relay.Enabled
+      ? `via ${relay.SMTPServer}${relay.AllowedRecipients ? `, only ${relay.AllowedRecipients}` : ""}`
+      : "";
+  } catch (e) {
+    $("release").hidden = true;
+  }
+}
+$("release").addEventListener("click", () => showRelease($("release-form").hidden));
+$("release-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  if (!selected) return;
+  const to = $("release-to").value.split(",").map((t) => t.trim()).filter((t) => t);
+  const r = await fetch(`/api/v1/message/${encodeURIComponent(selected)}/release`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ To: to }) });
+  $("release-status").textContent = r.ok ? `Released to ${to.join(", ")}.` : `Not released: ${await r.text()}`;
+  if (r.ok) showRelease(false);
+});
 
 function closeMessage() {
   selected = null;
@@ -385,4 +422,5 @@ $("chaos-form").addEventListener("submit", async (ev) => {
 const startView = new URLSearchParams(location.search).get("view");
 if (startView in pages) showView(startView);
 loadList().then(() => { if (location.hash.length > 1) openMessage(location.hash.slice(1)); });
+loadRelay();
 connect();
