@@ -5,6 +5,7 @@ Feature: The portal never tells whether an address has an account
   Background:
     Given I have an account on the portal
 
+  @asvs-6.3.8 @owasp-fp-consistent-message
   Scenario: An unknown address gets the same answer and no email
     Given I go to the portal
     When I ask to restore the password of an address that has no account
@@ -15,6 +16,7 @@ Feature: The portal never tells whether an address has an account
     And a password recovery email is sent to this email address
     And no email is sent to the address that has no account
 
+  @asvs-6.3.8
   Scenario: Signing up again with a registered address reveals nothing on the page
     Given I go to the portal
     When I sign up again with the email linked to my account
@@ -22,6 +24,7 @@ Feature: The portal never tells whether an address has an account
     And an email tells me someone tried to sign up with my address
     And that email contains neither password nor the token of another link
 
+  @owasp-fp-side-channel
   Scenario: The recovery email goes to the stored address, not to the typed one
     Given I go to the portal
     When I ask to restore the password of my account typing my address in capitals
@@ -35,3 +38,8 @@ Feature: The portal never tells whether an address has an account
     When I try to log in with that address and the password I chose
     And I try to log in with that address and a wrong password
     Then both answers are the same
+
+  @asvs-6.3.8 @owasp-fp-consistent-time
+  Scenario: A recovery request takes the same time for a known and an unknown address
+    When I ask to restore the password of my account and of an address that has no account, one after the other, many times
+    Then both kinds of request take the same time

@@ -4,6 +4,7 @@ Feature: Forms only work when they come from the portal itself
   Background:
     Given I have an account on the portal
 
+  @asvs-3.5.1
   Scenario: A password change sent from another site is refused
     When another site makes my logged-in browser send the password change form without its CSRF token
     Then that request is refused

@@ -7,6 +7,7 @@ Feature: New passwords follow the rules and a refusal says which one
     And I asked to restore my password
     And I go to my emails and click the recovery link
 
+  @asvs-6.2.4 @asvs-6.2.11 @owasp-fp-password-policy
   Scenario Outline: A password breaking a rule is refused with its reason
     When I enter <password> as my new password and validate
     Then I see an error saying "<reason>"
@@ -27,6 +28,7 @@ Feature: New passwords follow the rules and a refusal says which one
       | "short-pw1"                              | use at least 12 characters               |
       | a 129-character password                 | use at most 128 characters               |
 
+  @asvs-6.2.5 @asvs-6.2.9
   Scenario Outline: Long and unusual passwords are accepted
     When I enter <password> as my new password and validate
     Then I see "You can now log in using the new password you defined."

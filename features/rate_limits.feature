@@ -9,6 +9,7 @@ Feature: Rate limits answer neutrally
   Background:
     Given I have an account on the portal
 
+  @owasp-fp-automation
   Scenario: Too many recovery requests get the same answer but no more emails
     Given I go to the portal
     When I ask to restore the password of my account 7 times

@@ -5,6 +5,7 @@ Feature: Sessions after a password reset or change, and when left unused
   Background:
     Given I have an account on the portal
 
+  @asvs-7.4.3 @owasp-fp-no-auto-login @owasp-fp-sessions
   Scenario: A reset ends every session and logs nobody in
     Given I am logged in on another device
     And I asked to restore my password
@@ -14,6 +15,7 @@ Feature: Sessions after a password reset or change, and when left unused
     And I am not logged in
     And the other device is logged out
 
+  @asvs-7.4.3
   Scenario: A change ends the other sessions but keeps mine
     Given I am logged in on another device
     And I log in to the portal
@@ -22,6 +24,7 @@ Feature: Sessions after a password reset or change, and when left unused
     And the other device is logged out
     And I am still logged in
 
+  @asvs-6.2.3
   Scenario: A wrong current password is refused
     Given I log in to the portal
     When I change my password in the settings giving "Not-my-password-42" as the current password

@@ -249,6 +249,20 @@ impl HttpBrowser {
         Ok(self.page()?.plan(name, &self.typed)?)
     }
 
+    /// The submission `button` would send now (its form with what was typed), to be
+    /// sent again and again ([`HttpBrowser::client`]).
+    pub fn planned(&self, button: &str) -> anyhow::Result<htmlform::Submission> {
+        match self.plan(button)? {
+            Action::Submit(submission) => Ok(submission),
+            Action::Get(_) => anyhow::bail!("{button:?} is a link, not a form button"),
+        }
+    }
+
+    /// The client underneath, with its cookies and its kept-alive connection.
+    pub fn client(&self) -> &htmlform::Browser {
+        &self.browser
+    }
+
     /// Follows a link or submits the form of a button.
     pub async fn click(&mut self, name: &str) -> anyhow::Result<()> {
         let action = self.plan(name)?;

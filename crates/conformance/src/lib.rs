@@ -10,6 +10,9 @@
 //!   [`mail`]: waiting on the sink.
 //! - [`profile`]: a target's texts, paths, accounts, mail, claimed rules and expected
 //!   failures (`profiles/<name>.toml`).
+//! - [`results`]: each scenario's steps and evidence, judged against the expected
+//!   failures; [`report`]: the evidence report (HTML); [`timing`] and [`stats`]: the
+//!   known/unknown address timing and its statistics.
 //! - [`runner`]: console, JUnit XML and cucumber JSON reports, the exit status.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
@@ -19,9 +22,13 @@ pub mod chromedriver;
 pub mod cli;
 pub mod mail;
 pub mod profile;
+pub mod report;
+pub mod results;
 pub mod runner;
 pub mod stack;
+pub mod stats;
 mod steps;
+pub mod timing;
 pub mod world;
 
 pub use cli::Options;

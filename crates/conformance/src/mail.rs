@@ -11,6 +11,7 @@ use mailsink::client::SinkClient;
 use mailsink::{FaultStage, Message, NewFault, WaitError};
 
 use crate::profile::{MailApi, MailSettings};
+use crate::results::EmailSeen;
 
 /// How long a scenario waits for an email that should come.
 pub const ARRIVAL_TIMEOUT: Duration = Duration::from_secs(15);
@@ -34,6 +35,8 @@ pub struct Mailbox {
     polling: Arc<AtomicBool>,
     /// `auto` may switch to polling; `wait` may not.
     api: MailApi,
+    /// The messages [`Mailbox::next`] returned, for the report.
+    read: Vec<EmailSeen>,
     poll_interval: Duration,
 }
 
@@ -66,6 +69,7 @@ impl Mailbox {
             seen: Vec::new(),
             polling,
             api: settings.api,
+            read: Vec::new(),
             poll_interval: Duration::from_millis(settings.poll_interval_ms.max(10)),
         }
     }
@@ -126,6 +130,16 @@ impl Mailbox {
         match self.wait_for(&query, ARRIVAL_TIMEOUT).await {
             Ok(msg) => {
                 self.mark_read(&msg);
+                self.read.push(EmailSeen {
+                    to: msg
+                        .to
+                        .iter()
+                        .map(|a| a.address.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    subject: msg.subject.clone(),
+                    links: msg.links.clone(),
+                });
                 Ok(msg)
             }
             Err(WaitError::Timeout { .. }) => anyhow::bail!(
@@ -167,6 +181,11 @@ impl Mailbox {
                 self.sink_url()
             ))
         })
+    }
+
+    /// The messages read since the last call, oldest first.
+    pub fn take_read(&mut self) -> Vec<EmailSeen> {
+        std::mem::take(&mut self.read)
     }
 
     /// Marks a message as read by this scenario.

@@ -8,17 +8,19 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use cucumber::event::{self, ScenarioFinished};
+use cucumber::event::ScenarioFinished;
 use cucumber::gherkin::tagexpr::TagOperation;
 use cucumber::tag::Ext as _;
 use cucumber::writer::{self, Stats as _};
-use cucumber::{World as _, WriterExt as _, cli, gherkin, parser};
+use cucumber::{World as _, WriterExt as _, cli, gherkin};
 use futures::FutureExt as _;
 use futures::future::LocalBoxFuture;
 
 use crate::chromedriver::ChromeDriver;
 use crate::cli::Options;
 use crate::profile::{Profile, Rules};
+use crate::report::RunInfo;
+use crate::results::{Recorder, Verdict};
 use crate::stack::{Stack, StackKind};
 use crate::world::{PortalWorld, Suite, Target};
 
@@ -32,15 +34,19 @@ pub const NOT_CLAIMED: &str = "not claimed";
 /// The outcome of a run.
 #[derive(Debug, Clone)]
 pub struct Report {
-    /// Whether every selected scenario passed.
+    /// Whether exactly the profile's expected failures failed (and nothing else).
     pub passed: bool,
     /// Scenarios that ran (outline rows counted once per outline).
     pub scenarios_run: usize,
     /// Scenarios left out, with the reason: `@in-process` ones on an external target,
     /// `@not-in-browser` ones in browser mode.
     pub skipped: Vec<String>,
-    /// One line per failed step.
+    /// One line per failed step of the scenarios not listed as expected failures.
     pub failures: Vec<String>,
+    /// The listed scenarios that failed, each with its reason.
+    pub expected_failures: Vec<String>,
+    /// The listed scenarios that passed: to be removed from the list.
+    pub now_passing: Vec<String>,
     /// Wall time.
     pub elapsed: Duration,
 }
@@ -74,41 +80,75 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         true => Some(ChromeDriver::start().await?),
         false => None,
     };
+    let mode = if options.browser {
+        "Chromium (WebDriver)"
+    } else {
+        "HTTP"
+    };
     println!(
-        "Conformance suite: {} (profile {:?}), {}, features from {}",
+        "Conformance suite: {} (profile {:?}), {mode}, features from {}",
         target.description,
         profile.name,
-        if options.browser {
-            "Chromium (WebDriver)"
-        } else {
-            "HTTP"
-        },
         features.display()
     );
+    let description = target.description;
     let suite = Arc::new(Suite::new(
         target.target,
         driver.as_ref().map(|d| d.url().to_owned()),
         out_dir.clone(),
         profile,
     )?);
-    let failures = FailureLog::default();
-    let execution_failed = suite
+    let recorder = Recorder::default();
+    let parsing_failed = suite
         .clone()
-        .scope(run_features(&options, &features, &selection, &failures))
+        .scope(run_features(&options, &features, &selection, &recorder))
         .await?;
     if let Some(d) = driver {
         d.stop().await;
     }
+    let expected = suite.profile.expected_failures.clone();
+    let profile_line = format!("{} — {}", suite.profile.name, suite.profile.description);
     stop_shared_stack(suite).await;
 
-    let failures = failures.lines();
+    let records = recorder.records();
+    let verdict = Verdict::of(&records, &expected);
     let report = Report {
-        passed: !execution_failed && failures.is_empty(),
+        passed: !parsing_failed && verdict.passed(),
         scenarios_run: selection.selected(),
         skipped: selection.skipped(),
-        failures,
+        failures: records
+            .iter()
+            .filter(|r| verdict.new_failures.contains(&r.key))
+            .flat_map(|r| r.failure_lines())
+            .collect(),
+        expected_failures: verdict
+            .expected
+            .iter()
+            .map(|((f, s, l), reason)| format!("{f} › {s} (line {l}) — {reason}"))
+            .collect(),
+        now_passing: verdict
+            .now_passing
+            .iter()
+            .map(|f| f.scenario.clone())
+            .collect(),
         elapsed: started.elapsed(),
     };
+    let info = RunInfo {
+        target: description,
+        profile: profile_line,
+        mode: mode.to_owned(),
+        finished: portal::clock::Clock::now(&portal::clock::SystemClock)
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        seconds: report.elapsed.as_secs_f64(),
+        passed: report.passed,
+    };
+    let page = crate::report::html(&info, &records, &verdict, &report.skipped);
+    let path = out_dir.join("report.html");
+    std::fs::write(&path, page).with_context(|| format!("writing {}", path.display()))?;
+    for t in records.iter().flat_map(|r| &r.evidence.timings) {
+        println!("Timing: {t}");
+    }
     print_summary(&report, &out_dir);
     Ok(report)
 }
@@ -156,13 +196,13 @@ async fn stop_shared_stack(suite: Arc<Suite>) {
     }
 }
 
-/// Runs the selected scenarios with the console, JUnit and JSON writers and the failure
-/// log; true if cucumber saw a failure.
+/// Runs the selected scenarios with the console, JUnit and JSON writers and the
+/// recorder of results; true if a feature could not be parsed.
 async fn run_features(
     options: &Options,
     features: &Path,
     selection: &Selection,
-    failures: &FailureLog,
+    recorder: &Recorder,
 ) -> anyhow::Result<bool> {
     let out_dir = options.out_dir();
     let junit = File::create(out_dir.join("junit.xml")).context("creating junit.xml")?;
@@ -174,14 +214,19 @@ async fn run_features(
     let writer = PortalWorld::cucumber()
         .max_concurrent_scenarios(concurrency)
         .before(before_scenario)
-        .after(after_scenario)
+        .after({
+            let recorder = recorder.clone();
+            move |feat, rule, sc, finished, world| {
+                after_scenario(recorder.clone(), feat, rule, sc, finished, world)
+            }
+        })
         .with_writer(
             writer::Basic::raw(std::io::stdout(), writer::Coloring::Auto, 0)
                 .summarized()
                 .tee::<PortalWorld, _>(writer::JUnit::for_tee(junit, 0))
                 .tee::<PortalWorld, _>(writer::Json::for_tee(json))
                 .tee::<PortalWorld, _>(
-                    failures
+                    recorder
                         .clone()
                         .discard_stats_writes()
                         .discard_arbitrary_writes(),
@@ -194,7 +239,7 @@ async fn run_features(
             selection.admits(feat, rule, sc)
         })
         .await;
-    Ok(writer.execution_has_failed())
+    Ok(writer.parsing_errors() > 0)
 }
 
 /// Which scenarios run: those the tag expression and the name filter pick, minus those
@@ -333,6 +378,18 @@ fn print_summary(report: &Report, out_dir: &std::path::Path) {
             println!("  - {s}");
         }
     }
+    if !report.expected_failures.is_empty() {
+        println!(
+            "Failed as the profile expects ({}):",
+            report.expected_failures.len()
+        );
+        for s in &report.expected_failures {
+            println!("  ~ {s}");
+        }
+    }
+    for s in &report.now_passing {
+        println!("  ✘ now passes: remove it from the list: {s}");
+    }
     if !report.failures.is_empty() {
         println!("Failed steps:");
         for f in &report.failures {
@@ -340,7 +397,8 @@ fn print_summary(report: &Report, out_dir: &std::path::Path) {
         }
     }
     println!(
-        "Reports: {} and {}",
+        "Reports: {}, {} and {}",
+        out_dir.join("report.html").display(),
         out_dir.join("junit.xml").display(),
         out_dir.join("cucumber.json").display()
     );
@@ -375,7 +433,10 @@ fn feature_language(feat: &gherkin::Feature) -> Option<String> {
     crate::world::words::declared_language(&source)
 }
 
+/// Saves a screenshot of a failed page (browser mode), and keeps what the World gathered
+/// for the report.
 fn after_scenario<'a>(
+    recorder: Recorder,
     feat: &'a gherkin::Feature,
     _rule: Option<&'a gherkin::Rule>,
     sc: &'a gherkin::Scenario,
@@ -384,8 +445,9 @@ fn after_scenario<'a>(
 ) -> LocalBoxFuture<'a, ()> {
     async move {
         let Some(world) = world else { return };
+        let evidence = world.take_evidence().await;
         if matches!(finished, ScenarioFinished::StepFailed(..))
-            && let Some(png) = world.screenshot().await
+            && let Some(png) = &evidence.screenshot
         {
             let path =
                 world
@@ -396,6 +458,7 @@ fn after_scenario<'a>(
                 Err(e) => eprintln!("  could not save {}: {e}", path.display()),
             }
         }
+        recorder.keep_evidence(crate::results::key_of(feat, sc), evidence);
         world.detach().await;
     }
     .boxed_local()
@@ -420,65 +483,6 @@ pub fn screenshot_name(feature: &str, scenario: &str, line: usize) -> PathBuf {
             .join("-")
     };
     PathBuf::from(format!("{}--{}--{line}.png", slug(feature), slug(scenario)))
-}
-
-/// Collects one line per failed step (or failed hook) for the final summary.
-#[derive(Debug, Clone, Default)]
-struct FailureLog(Arc<Mutex<Vec<String>>>);
-
-impl FailureLog {
-    fn lines(&self) -> Vec<String> {
-        lock(&self.0).clone()
-    }
-
-    fn scenario(
-        &self,
-        feat: &gherkin::Feature,
-        sc: &gherkin::Scenario,
-        ev: &event::Scenario<PortalWorld>,
-    ) {
-        let line = match ev {
-            event::Scenario::Step(step, event::Step::Failed(_, _, _, err))
-            | event::Scenario::Background(step, event::Step::Failed(_, _, _, err)) => format!(
-                "{} › {} (line {}) › {}{} — {}",
-                feat.name, sc.name, sc.position.line, step.keyword, step.value, err
-            ),
-            event::Scenario::Hook(_, event::Hook::Failed(_, info)) => format!(
-                "{} › {} — set-up failed: {}",
-                feat.name,
-                sc.name,
-                info.downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| info.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                    .unwrap_or_default()
-            ),
-            _ => return,
-        };
-        lock(&self.0).push(line);
-    }
-}
-
-impl writer::Writer<PortalWorld> for FailureLog {
-    type Cli = cli::Empty;
-
-    async fn handle_event(
-        &mut self,
-        event: parser::Result<cucumber::Event<event::Cucumber<PortalWorld>>>,
-        _cli: &Self::Cli,
-    ) {
-        let Ok(event) = event else { return };
-        if let event::Cucumber::Feature(feat, ev) = &event.value {
-            match ev {
-                event::Feature::Scenario(sc, retryable) => {
-                    self.scenario(feat, sc, &retryable.event)
-                }
-                event::Feature::Rule(_, event::Rule::Scenario(sc, retryable)) => {
-                    self.scenario(feat, sc, &retryable.event)
-                }
-                _ => {}
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -17,15 +17,11 @@ impl Samples {
     }
 }
 
-pub(super) fn percentile(v: &[f64], pct: f64) -> f64 {
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    let rank = ((pct / 100.0) * (s.len() - 1) as f64).round() as usize;
-    s[rank.min(s.len() - 1)]
-}
+/// The statistics the conformance suite judges the same gap with (one file, no
+/// dependency on the suite).
+#[path = "../../../conformance/src/stats.rs"]
+mod stats;
+pub(super) use stats::{bootstrap_median_diff, percentile};
 
 pub(super) struct Load {
     pub(super) all: Samples,
@@ -179,24 +175,6 @@ pub(super) async fn timing_difference(
     let diff = percentile(&k, 50.0) - percentile(&u, 50.0);
     let (lo, hi) = bootstrap_median_diff(&k, &u, 1000);
     Ok((diff, lo, hi))
-}
-
-pub(super) fn bootstrap_median_diff(a: &[f64], b: &[f64], rounds: usize) -> (f64, f64) {
-    // A small xorshift: the resampling needs speed and repeatability, not secrecy.
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut next = |len: usize| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state % len as u64) as usize
-    };
-    let mut diffs = Vec::with_capacity(rounds);
-    for _ in 0..rounds {
-        let ra: Vec<f64> = (0..a.len()).map(|_| a[next(a.len())]).collect();
-        let rb: Vec<f64> = (0..b.len()).map(|_| b[next(b.len())]).collect();
-        diffs.push(percentile(&ra, 50.0) - percentile(&rb, 50.0));
-    }
-    (percentile(&diffs, 2.5), percentile(&diffs, 97.5))
 }
 
 /// `n` Argon2id hashes with the portal's default parameters in memory allocated once

@@ -91,7 +91,7 @@ async fn enter_email_based(w: &mut PortalWorld, suffix: String) -> Outcome {
     try_special(w, SpecialPassword::EmailWith(suffix)).await
 }
 
-#[when(expr = "I enter a {int}-character password as my new password and validate")]
+#[when(expr = "I enter a/an {int}-character password as my new password and validate")]
 async fn enter_long(w: &mut PortalWorld, n: usize) -> Outcome {
     try_special(w, SpecialPassword::Length(n)).await
 }
@@ -158,4 +158,16 @@ async fn ask_kelvin(w: &mut PortalWorld) -> Outcome {
 #[when("I ask to restore the password of an address that has no account, typed the same way")]
 async fn ask_unknown_kelvin(w: &mut PortalWorld) -> Outcome {
     step!(w, w.ask_recovery_for_unknown_with_kelvin_sign().await)
+}
+
+#[when(
+    "I ask to restore the password of my account and of an address that has no account, one after the other, many times"
+)]
+async fn time_requests(w: &mut PortalWorld) -> Outcome {
+    step!(w, w.time_recovery_requests().await)
+}
+
+#[then("both kinds of request take the same time")]
+async fn same_time(w: &mut PortalWorld) -> Outcome {
+    step!(w, w.same_time())
 }

@@ -25,6 +25,7 @@ use words::Translator;
 mod account;
 mod change;
 mod control;
+mod evidence;
 mod mail;
 mod pages;
 mod recovery;
@@ -218,6 +219,9 @@ pub struct PortalWorld {
     /// Whether the last new password was sent through the change form (its success
     /// sentence may differ from a reset's).
     changed_in_settings: bool,
+    /// What the report will show of the scenario (timings; emails and screenshots are
+    /// added when it ends).
+    evidence: crate::results::Evidence,
     /// The sink's fault rules standing for "the mail server is down", removed when it is
     /// back or when the scenario ends.
     outage_rules: Vec<String>,
@@ -257,6 +261,7 @@ impl PortalWorld {
                 confirmation_link: None,
                 words,
                 changed_in_settings: false,
+                evidence: crate::results::Evidence::default(),
                 outage_rules: Vec::new(),
             })
         };
