@@ -164,3 +164,15 @@ pub async fn subjects(sink: &mailsink::SinkHandle, query: &str) -> Vec<String> {
     let found = sink.search(query).await.expect("the search runs");
     found.into_iter().map(|m| m.subject).collect()
 }
+
+/// A relay (a second sink) and a sink that releases to it, to `@relay.test` only.
+pub async fn relaying_pair() -> (SinkHandle, SinkHandle) {
+    let relay = spawn_sink().await;
+    let sink = spawn_sink_with(SinkConfig {
+        relay: Some(format!("smtp://{}", relay.smtp_addr())),
+        relay_allowed_recipients: Some(r"@relay\.test$".into()),
+        ..SinkConfig::ephemeral()
+    })
+    .await;
+    (relay, sink)
+}
