@@ -159,6 +159,9 @@ async fn tags_come_from_x_tags_and_plus_addresses_and_can_be_set_renamed_and_del
     assert_eq!(get(&sink, "/api/v1/tags").await, json!(["Onboarding"]));
     assert_eq!(get(&sink, "/api/v1/messages").await["total"], 2);
 
+    // No IDs: nothing changes, as in Mailpit.
+    put(&sink, "/api/v1/tags", json!({"Tags": ["x"]})).await;
+    assert_eq!(get(&sink, "/api/v1/tags").await, json!(["Onboarding"]));
     put(&sink, "/api/v1/tags", json!({"IDs": [a], "Tags": []})).await;
     let left = get(&sink, &format!("/api/v1/message/{a}")).await;
     assert_eq!(left["Tags"], json!([]));
