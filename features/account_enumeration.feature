@@ -39,6 +39,22 @@ Feature: The portal never tells whether an address has an account
     And I try to log in with that address and a wrong password
     Then both answers are the same
 
+  @asvs-6.3.8 @owasp-fp-consistent-message
+  Scenario: Through the API too, an unknown address gets the same answer and no email
+    When I ask to restore the password of an address that has no account through the API
+    And I ask to restore the password of my account through the API
+    Then both answers are the same
+    And a password recovery email is sent to this email address
+    And no email is sent to the address that has no account
+
+  @asvs-6.3.8
+  Scenario: Through the API, an address signed up and never confirmed cannot log in, and the answer does not tell
+    Given I signed up with a new address and did not confirm it
+    When I try to log in through the API with that address and the password I chose
+    And I try to log in through the API with that address and a wrong password
+    Then both answers are refusals
+    And both answers are the same
+
   @asvs-6.3.8 @owasp-fp-consistent-time
   Scenario: A recovery request takes the same time for a known and an unknown address
     When I ask to restore the password of my account and of an address that has no account, one after the other, many times

@@ -1,5 +1,6 @@
 # Rule: at least 12 characters, up to 128 accepted, any Unicode, no composition
-# rules; common passwords and context words refused, saying why.
+# rules; common passwords and context words refused, saying why. The same holds
+# through the JSON API.
 Feature: New passwords follow the rules and a refusal says which one
 
   Background:
@@ -28,6 +29,12 @@ Feature: New passwords follow the rules and a refusal says which one
       | "short-pw1"                              | use at least 12 characters               |
       | a 129-character password                 | use at most 128 characters               |
 
+    # The minimum's edge: one character short of it (the minimum itself is accepted below).
+    @not-in-browser @asvs-6.2.1
+    Examples: one character short of the minimum
+      | password                                 | reason                                   |
+      | an 11-character password                 | use at least 12 characters               |
+
   @asvs-6.2.5 @asvs-6.2.9
   Scenario Outline: Long and unusual passwords are accepted
     When I enter <password> as my new password and validate
@@ -40,3 +47,17 @@ Feature: New passwords follow the rules and a refusal says which one
       | a 128-character password                  |
       | "correct horse battery staple in spring"  |
       | "🔑 ünïcödé pässwörd 鍵 🗝️ çà"              |
+
+    @asvs-6.2.1
+    Examples: exactly the minimum
+      | password                                  |
+      | a 12-character password                   |
+
+  @asvs-6.2.1
+  Scenario: Through the API too, the minimum is accepted and one character less refused
+    When I send an 11-character new password with my recovery token through the API
+    Then the API refuses it with status 422
+    And I can still log in using my password
+    When I send a 12-character new password with my recovery token through the API
+    Then the API accepts it
+    And I can log in using the new password I defined

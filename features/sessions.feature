@@ -1,5 +1,6 @@
 # Rule: a reset or a change ends the other sessions of the account, and a
-# reset never logs anyone in. A session left unused for 30 minutes ends.
+# reset never logs anyone in. Logging out ends the session on the server. A
+# session left unused for 30 minutes ends.
 Feature: Sessions after a password reset or change, and when left unused
 
   Background:
@@ -31,6 +32,14 @@ Feature: Sessions after a password reset or change, and when left unused
     Then I see an error
     And I can still log in using my password
     And I can no longer log in using the password I tried to set
+
+  @asvs-7.4.1
+  Scenario: Logging out ends the session on the server, not only in the browser
+    Given I log in to the portal
+    And I keep a copy of the cookies my browser sends
+    When I log out
+    Then I am not logged in
+    And that copy of my cookies, sent again, does not reach my account
 
   @in-process @asvs-7.3.1
   Scenario: A session left unused for more than 30 minutes ends

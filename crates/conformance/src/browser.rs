@@ -101,8 +101,8 @@ impl Browser {
         }
     }
 
-    /// The response headers as a comparable list (HTTP mode only): every header but
-    /// `Date`, cookies by name and attributes without their value.
+    /// The response headers as a comparable list (HTTP mode only): see
+    /// [`header_shape`].
     pub fn header_shape(&self) -> Option<Vec<String>> {
         let Self::Http(HttpBrowser {
             page: Some(page), ..
@@ -110,25 +110,26 @@ impl Browser {
         else {
             return None;
         };
-        let mut shape: Vec<String> = page
-            .headers
-            .iter()
-            .filter(|(name, _)| *name != reqwest::header::DATE)
-            .map(|(name, value)| {
-                let value = value.to_str().unwrap_or("<binary>");
-                if *name == reqwest::header::SET_COOKIE {
-                    let mut parts = value.split(';');
-                    let cookie = parts.next().unwrap_or_default();
-                    let cookie_name = cookie.split('=').next().unwrap_or_default();
-                    let attrs: Vec<&str> = parts.map(str::trim).collect();
-                    format!("set-cookie: {cookie_name}=…; {}", attrs.join("; "))
-                } else {
-                    format!("{name}: {value}")
-                }
-            })
-            .collect();
-        shape.sort();
-        Some(shape)
+        Some(header_shape(&page.headers))
+    }
+
+    /// The cookies the browser sends to the page it is on, as a `Cookie` header: what
+    /// someone who copied them could send again.
+    pub async fn cookie_header(&mut self) -> anyhow::Result<String> {
+        match self {
+            Self::Http(b) => {
+                let url = b.page()?.url.clone();
+                Ok(b.browser.cookie_header(url.as_str()).unwrap_or_default())
+            }
+            Self::Web(b) => {
+                let cookies = b.client.get_all_cookies().await?;
+                let pairs: Vec<String> = cookies
+                    .iter()
+                    .map(|c| format!("{}={}", c.name(), c.value()))
+                    .collect();
+                Ok(pairs.join("; "))
+            }
+        }
     }
 
     /// The last HTTP status (HTTP mode only: WebDriver does not expose it).
@@ -147,10 +148,11 @@ impl Browser {
         }
     }
 
-    /// Ends the browser session (closes Chromium's window).
+    /// Ends the browser's use by this scenario: a Chromium session is cleaned and
+    /// parked for the next scenario ([`crate::chromedriver::park`]).
     pub async fn close(&mut self) {
         if let Self::Web(b) = self {
-            let _ = b.client.clone().close().await;
+            crate::chromedriver::park(&b.webdriver, &b.language, b.client.clone()).await;
         }
     }
 
@@ -171,6 +173,29 @@ impl Browser {
         };
         format!("page {url}{status} shows: {text:?}")
     }
+}
+
+/// Response headers as a comparable list: every header but `Date`, cookies by name and
+/// attributes without their value, sorted. Enumeration-safe answers have the same.
+pub fn header_shape(headers: &reqwest::header::HeaderMap) -> Vec<String> {
+    let mut shape: Vec<String> = headers
+        .iter()
+        .filter(|(name, _)| *name != reqwest::header::DATE)
+        .map(|(name, value)| {
+            let value = value.to_str().unwrap_or("<binary>");
+            if *name == reqwest::header::SET_COOKIE {
+                let mut parts = value.split(';');
+                let cookie = parts.next().unwrap_or_default();
+                let cookie_name = cookie.split('=').next().unwrap_or_default();
+                let attrs: Vec<&str> = parts.map(str::trim).collect();
+                format!("set-cookie: {cookie_name}=…; {}", attrs.join("; "))
+            } else {
+                format!("{name}: {value}")
+            }
+        })
+        .collect();
+    shape.sort();
+    shape
 }
 
 /// A browser over HTTP ([`htmlform`]): cookies kept, redirects followed, forms
@@ -326,6 +351,10 @@ const NAVIGATION_WAIT: Duration = Duration::from_secs(5);
 #[derive(Debug)]
 pub struct WebBrowser {
     client: Client,
+    /// The chromedriver it runs under and the language its pages are asked for: where
+    /// it is parked when the scenario ends.
+    webdriver: String,
+    language: String,
 }
 
 /// Quotes `s` as an XPath string literal (XPath 1.0 has no escapes: use `concat`).
@@ -341,9 +370,22 @@ pub fn xpath_literal(s: &str) -> String {
 }
 
 impl WebBrowser {
-    /// Opens a new WebDriver session (a fresh Chromium profile, so no cookies) whose
-    /// pages are asked for in the language `code`.
+    /// A WebDriver session without cookies whose pages are asked for in the language
+    /// `code`: one a finished scenario parked, or a new one (a fresh Chromium profile).
     pub async fn connect(webdriver_url: &str, code: &str) -> anyhow::Result<Self> {
+        let client = match crate::chromedriver::take_parked(webdriver_url, code) {
+            Some(client) => client,
+            None => Self::start(webdriver_url, code).await?,
+        };
+        Ok(Self {
+            client,
+            webdriver: webdriver_url.to_owned(),
+            language: code.to_owned(),
+        })
+    }
+
+    /// Starts a Chromium through `webdriver_url`.
+    async fn start(webdriver_url: &str, code: &str) -> anyhow::Result<Client> {
         let mut args: Vec<String> = crate::chromedriver::CHROMIUM_ARGS
             .iter()
             .map(|a| (*a).to_owned())
@@ -364,7 +406,7 @@ impl WebBrowser {
             .connect(webdriver_url)
             .await
             .with_context(|| format!("opening a Chromium session through {webdriver_url}"))?;
-        Ok(Self { client })
+        Ok(client)
     }
 
     async fn open(&mut self, url: &Url) -> anyhow::Result<()> {

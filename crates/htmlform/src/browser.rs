@@ -95,12 +95,15 @@ impl Browser {
         })
     }
 
+    /// Every cookie the browser would send to `address`, as its `Cookie` header.
+    pub fn cookie_header(&self, address: &str) -> Option<String> {
+        let header = self.jar.cookies(&self.resolve(address).ok()?)?;
+        header.to_str().ok().map(str::to_owned)
+    }
+
     /// The value of the cookie `name` that the browser would send to `address`.
     pub fn cookie(&self, name: &str, address: &str) -> Option<String> {
-        let header = self.jar.cookies(&self.resolve(address).ok()?)?;
-        header
-            .to_str()
-            .ok()?
+        self.cookie_header(address)?
             .split("; ")
             .filter_map(|pair| pair.split_once('='))
             .find(|(n, _)| *n == name)

@@ -20,3 +20,8 @@ async fn change_in_settings(w: &mut PortalWorld) -> Outcome {
 async fn change_with_wrong_current(w: &mut PortalWorld, current: String) -> Outcome {
     step!(w, w.change_password_in_settings(Some(&current)).await)
 }
+
+#[when("I change my password in the settings confirming a different new password")]
+async fn change_with_other_confirmation(w: &mut PortalWorld) -> Outcome {
+    step!(w, w.change_password_in_settings_confirming_another().await)
+}

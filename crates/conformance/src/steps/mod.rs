@@ -11,6 +11,7 @@ macro_rules! step {
 }
 
 mod account;
+mod api;
 mod change;
 mod control;
 mod mail;

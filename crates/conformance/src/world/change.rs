@@ -7,7 +7,9 @@ impl PortalWorld {
     /// password".
     pub async fn enter_current_and_new_password(&mut self, button: &str) -> anyhow::Result<()> {
         let (current, button) = (self.password()?, self.say(button)?);
-        self.change_password_form(&current, &button).await
+        let new = new_password("Changed");
+        self.change_password_form(&current, &new, &new, &button)
+            .await
     }
 
     /// The whole change journey from the account page, giving `current` as the current
@@ -20,22 +22,47 @@ impl PortalWorld {
             Some(c) => c.to_owned(),
             None => self.password()?,
         };
+        let new = new_password("Changed");
+        self.change_in_settings(&current, &new, &new).await
+    }
+
+    /// The change journey with the right current password and a confirmation that
+    /// differs from the new password.
+    pub async fn change_password_in_settings_confirming_another(&mut self) -> anyhow::Result<()> {
+        let (current, new) = (self.password()?, new_password("Changed"));
+        self.change_in_settings(&current, &new, &format!("{new}-other"))
+            .await
+    }
+
+    /// From the account page: Settings, Security, the password panel's Edit, then the
+    /// form.
+    async fn change_in_settings(
+        &mut self,
+        current: &str,
+        new: &str,
+        confirmation: &str,
+    ) -> anyhow::Result<()> {
         let w = self.words.clone();
         self.click(&w.settings).await?;
         self.click(&w.security).await?;
         self.click_in_panel(&w.password_panel, &w.edit).await?;
-        self.change_password_form(&current, &w.update_password)
+        self.change_password_form(current, new, confirmation, &w.update_password)
             .await
     }
 
-    async fn change_password_form(&mut self, current: &str, button: &str) -> anyhow::Result<()> {
-        let new = new_password("Changed");
+    async fn change_password_form(
+        &mut self,
+        current: &str,
+        new: &str,
+        confirmation: &str,
+        button: &str,
+    ) -> anyhow::Result<()> {
         let w = self.words.clone();
         self.fill(&w.current_password, current).await?;
-        self.fill(&w.new_password, &new).await?;
-        self.fill(&w.confirm_new_password, &new).await?;
+        self.fill(&w.new_password, new).await?;
+        self.fill(&w.confirm_new_password, confirmation).await?;
         self.click(button).await?;
         self.changed_in_settings = true;
-        self.settle_password(&new).await
+        self.settle_password(new).await
     }
 }

@@ -23,6 +23,7 @@ use crate::stack::{Stack, StackKind};
 use words::Translator;
 
 mod account;
+mod api;
 mod change;
 mod control;
 mod evidence;
@@ -225,6 +226,8 @@ pub struct PortalWorld {
     /// The sink's fault rules standing for "the mail server is down", removed when it is
     /// back or when the scenario ends.
     outage_rules: Vec<String>,
+    /// The `Cookie` header of the scenario's browser, copied while it was logged in.
+    copied_cookies: Option<String>,
 }
 
 impl PortalWorld {
@@ -263,6 +266,7 @@ impl PortalWorld {
                 changed_in_settings: false,
                 evidence: crate::results::Evidence::default(),
                 outage_rules: Vec::new(),
+                copied_cookies: None,
             })
         };
         // Cucumber shows only the error's first line: keep its causes.
