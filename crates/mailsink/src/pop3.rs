@@ -437,6 +437,8 @@ pub(crate) async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Envelope;
+    use crate::store::Limits;
 
     #[test]
     fn multiline_stuffs_dots_and_ends_lines_with_crlf() {
@@ -463,5 +465,176 @@ mod tests {
         assert_eq!(users["bob"], "");
         assert!(parse_auth("no colon here").is_err());
         assert!(parse_auth(":nobody").is_err());
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+        use proptest::test_runner::TestCaseError;
+
+        use super::*;
+        use crate::testing::{config, text};
+
+        const COMMANDS: &[&str] = &[
+            "USER a",
+            "PASS b",
+            "USER",
+            "PASS",
+            "STAT",
+            "LIST",
+            "LIST 1",
+            "LIST 3",
+            "UIDL",
+            "UIDL 2",
+            "RETR 1",
+            "RETR 2",
+            "RETR 0",
+            "TOP 1 0",
+            "TOP 2 1",
+            "TOP 1",
+            "TOP 1 x",
+            "DELE 1",
+            "DELE 2",
+            "DELE 9",
+            "RSET",
+            "NOOP",
+            "CAPA",
+            "STLS",
+            "QUIT",
+            "list ",
+            "retr -1",
+            "RETR 99999999999999999999",
+            "",
+            " ",
+            "é",
+            ".",
+            "x y z",
+        ];
+
+        /// Serves one session reading `input` to its end, over a store of two messages
+        /// (one with a line starting with a dot).
+        async fn serve_script(input: &[u8]) -> Vec<u8> {
+            let limits = Limits {
+                max_messages: 10,
+                max_total_bytes: 0,
+            };
+            let store = Arc::new(Store::open(None, limits).await.unwrap());
+            for body in [
+                "Subject: one\r\n\r\nfirst\r\n",
+                "Subject: two\r\n\r\n.dot\r\n",
+            ] {
+                let raw = axum::body::Bytes::from(body.as_bytes().to_vec());
+                store.insert(Envelope::default(), raw, None).await.unwrap();
+            }
+            let ctx = Pop3Context {
+                store,
+                users: None,
+                tls: None,
+            };
+            let mut session = Session {
+                ctx: &ctx,
+                state: State::Authorization { user: None },
+                tls_active: false,
+                errors: 0,
+            };
+            let mut out = Vec::new();
+            let mut io = BufReader::new(tokio::io::join(input, &mut out));
+            let _ = session.run(&mut io).await;
+            drop(io);
+            out
+        }
+
+        /// One status line per complete command line, in order; the multi-line answers
+        /// (CAPA, LIST and UIDL without argument, RETR, TOP) end with a lone `.`.
+        fn well_formed(input: &[u8], out: &[u8]) -> Result<(), TestCaseError> {
+            let mut replies = out.split_inclusive(|&b| b == b'\n');
+            let mut errors = 0;
+            for line in input.split_inclusive(|&b| b == b'\n') {
+                if !line.ends_with(b"\n") {
+                    break; // cut off by the end of the input: never answered
+                }
+                let status = replies.next();
+                prop_assert!(
+                    status.is_some(),
+                    "no answer to {:?}",
+                    String::from_utf8_lossy(line)
+                );
+                let status = status.unwrap_or_default();
+                let ok = status.starts_with(b"+OK");
+                prop_assert!(
+                    (ok || status.starts_with(b"-ERR ")) && status.ends_with(b"\r\n"),
+                    "bad status {:?}",
+                    String::from_utf8_lossy(status)
+                );
+                let text = String::from_utf8_lossy(line);
+                let text = text.trim_end_matches(['\r', '\n']);
+                let (verb, arg) = text.split_once(' ').unwrap_or((text, ""));
+                let verb = verb.to_ascii_uppercase();
+                let multi = line.len() <= MAX_LINE
+                    && (verb == "CAPA"
+                        || verb == "RETR"
+                        || verb == "TOP"
+                        || (matches!(verb.as_str(), "LIST" | "UIDL") && arg.trim().is_empty()));
+                if ok && multi {
+                    let ended = replies.by_ref().any(|l| l == b".\r\n");
+                    prop_assert!(ended, "{verb} not ended");
+                }
+                if verb == "QUIT" && line.len() <= MAX_LINE {
+                    return Ok(());
+                }
+                if !ok {
+                    errors += 1;
+                    if errors >= MAX_ERRORS {
+                        prop_assert!(
+                            replies
+                                .next()
+                                .is_some_and(|l| l.starts_with(b"-ERR too many"))
+                        );
+                        return Ok(());
+                    }
+                }
+            }
+            prop_assert!(replies.next().is_none(), "an answer to nothing");
+            Ok(())
+        }
+
+        /// Lines of commands (after a log-in, or not), then any bytes.
+        fn script() -> impl Strategy<Value = Vec<u8>> {
+            let line = prop_oneof![
+                6 => prop::sample::select(COMMANDS).prop_map(str::to_owned),
+                1 => text(COMMANDS, 4),
+                1 => (0usize..1500).prop_map(|n| "x".repeat(n)),
+            ];
+            (
+                any::<bool>(),
+                prop::collection::vec(line, 0..40),
+                prop::collection::vec(any::<u8>(), 0..64),
+            )
+                .prop_map(|(login, lines, tail)| {
+                    let mut out = if login {
+                        "USER a\r\nPASS b\r\n".to_owned()
+                    } else {
+                        String::new()
+                    };
+                    for l in lines {
+                        out.push_str(&l);
+                        out.push_str("\r\n");
+                    }
+                    [out.into_bytes(), tail].concat()
+                })
+        }
+
+        proptest! {
+            #![proptest_config(config(256))]
+
+            /// Whatever a client sends, the session answers each command line once, with
+            /// `+OK` or `-ERR` and a reason, and ends its multi-line answers.
+            #[test]
+            fn any_client_input_gets_one_well_formed_answer_per_line(input in script()) {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+                let out = rt.block_on(serve_script(&input));
+                prop_assert!(out.is_empty() || out.ends_with(b"\r\n"));
+                well_formed(&input, &out)?;
+            }
+        }
     }
 }

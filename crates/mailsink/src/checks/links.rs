@@ -68,11 +68,15 @@ pub(crate) async fn link_check(
         .filter(|l| l.starts_with("http://") || l.starts_with("https://"))
         .take(MAX_LINKS)
         .collect();
-    Ok(Json(check(urls, follow).await?))
+    Ok(Json(check(urls, follow, TIMEOUT).await?))
 }
 
-/// Checks `urls`, keeping their order.
-pub(crate) async fn check(urls: Vec<String>, follow: bool) -> Result<LinkCheck, ApiError> {
+/// Checks `urls`, keeping their order, each request within `timeout`.
+pub(crate) async fn check(
+    urls: Vec<String>,
+    follow: bool,
+    timeout: Duration,
+) -> Result<LinkCheck, ApiError> {
     let policy = if follow {
         reqwest::redirect::Policy::limited(10)
     } else {
@@ -80,7 +84,7 @@ pub(crate) async fn check(urls: Vec<String>, follow: bool) -> Result<LinkCheck, 
     };
     let client = reqwest::Client::builder()
         .redirect(policy)
-        .timeout(TIMEOUT)
+        .timeout(timeout)
         .user_agent(concat!("mailsink/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| ApiError::Internal(e.into()))?;
@@ -137,4 +141,69 @@ fn reason(e: &reqwest::Error) -> String {
         cause = inner;
     }
     cause.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Instant;
+
+    use axum::Router;
+    use axum::routing::get;
+
+    use super::*;
+
+    /// Requests in flight now, and the most seen at once.
+    #[derive(Default)]
+    struct InFlight {
+        now: AtomicUsize,
+        most: AtomicUsize,
+    }
+
+    #[tokio::test]
+    async fn at_most_five_requests_run_at_once_and_each_has_a_time_limit() {
+        let seen = Arc::new(InFlight::default());
+        let counted = seen.clone();
+        // The server's latency is simulated; the test waits on nothing but answers.
+        let app = Router::new()
+            .route(
+                "/slow/{n}",
+                get(move || {
+                    let seen = counted.clone();
+                    async move {
+                        let now = seen.now.fetch_add(1, Ordering::SeqCst) + 1;
+                        seen.most.fetch_max(now, Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_millis(150)).await;
+                        seen.now.fetch_sub(1, Ordering::SeqCst);
+                        "ok"
+                    }
+                }),
+            )
+            .route(
+                "/hang",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                    "too late"
+                }),
+            );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+
+        let mut urls: Vec<String> = (0..12).map(|i| format!("{base}/slow/{i}")).collect();
+        urls.push(format!("{base}/hang"));
+        let started = Instant::now();
+        let Ok(report) = check(urls, false, Duration::from_millis(400)).await else {
+            panic!("the check failed");
+        };
+        let most = seen.most.load(Ordering::SeqCst);
+        assert!((2..=CONCURRENCY).contains(&most), "{most} requests at once");
+        assert_eq!(report.links.len(), 13);
+        assert!(report.links[..12].iter().all(|l| l.status_code == 200));
+        let hang = &report.links[12];
+        assert_eq!((hang.status_code, hang.status.as_str()), (0, "timed out"));
+        assert_eq!(report.errors, 1);
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
 }
