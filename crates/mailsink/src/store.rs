@@ -378,7 +378,7 @@ impl Store {
         session: Option<Arc<str>>,
     ) -> anyhow::Result<Arc<Entry>> {
         let summary = parse::summarize(&raw, &envelope);
-        let tags = crate::tags::on_arrival(&raw, &summary, &self.known_tags());
+        let tags = crate::tags::on_arrival(&raw, &summary, || self.known_tags());
         let id = new_id();
         let created = self.clock.now();
         let created_str = rfc3339(created);

@@ -58,13 +58,42 @@ fn plus_tags(address: &str) -> impl Iterator<Item = &str> {
     local.split('+').skip(1)
 }
 
+/// Whether the header section of `raw` has an `X-Tags` field: a byte scan, so that the
+/// headers are parsed again only for the few messages that have one.
+fn has_x_tags(raw: &[u8]) -> bool {
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(raw.len());
+    let head = &raw[..end];
+    let starts = std::iter::once(0).chain(
+        head.iter()
+            .enumerate()
+            .filter(|&(_, &b)| b == b'\n')
+            .map(|(i, _)| i + 1),
+    );
+    starts.into_iter().any(|i| {
+        head.get(i..i + 7)
+            .is_some_and(|name| name.eq_ignore_ascii_case(b"x-tags:"))
+    })
+}
+
 /// The tags a message gets on arrival: its `X-Tags` header (comma-separated) and the plus
-/// parts of its From, To, Cc and Bcc addresses and envelope recipients.
-pub(crate) fn on_arrival(raw: &[u8], summary: &Summary, existing: &[String]) -> Vec<String> {
-    let header = mail_parser::MessageParser::new()
-        .parse_headers(raw)
-        .and_then(|m| m.header_raw("X-Tags").map(str::to_owned))
-        .unwrap_or_default();
+/// parts of its From, To, Cc and Bcc addresses and envelope recipients. `existing` (the
+/// tags in use, for their spelling) is asked for only when there is a tag.
+pub(crate) fn on_arrival(
+    raw: &[u8],
+    summary: &Summary,
+    existing: impl FnOnce() -> Vec<String>,
+) -> Vec<String> {
+    let header = if has_x_tags(raw) {
+        mail_parser::MessageParser::new()
+            .parse_headers(raw)
+            .and_then(|m| m.header_raw("X-Tags").map(str::to_owned))
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
     let addresses = summary
         .from
         .iter()
@@ -76,8 +105,12 @@ pub(crate) fn on_arrival(raw: &[u8], summary: &Summary, existing: &[String]) -> 
     let names: Vec<&str> = header
         .split(',')
         .chain(addresses.flat_map(plus_tags))
+        .filter(|name| !clean_tag(name).is_empty())
         .collect();
-    normalize(names, existing)
+    if names.is_empty() {
+        return Vec::new();
+    }
+    normalize(names, &existing())
 }
 
 /// The tag and read-state routes.
@@ -207,9 +240,65 @@ mod tests {
             ..Summary::default()
         };
         assert_eq!(
-            on_arrival(raw, &summary, &[]),
+            on_arrival(raw, &summary, Vec::new),
             ["Welcome", "beta test", "news", "signup", "weekly"]
         );
-        assert!(on_arrival(b"Subject: none\r\n\r\n", &Summary::default(), &[]).is_empty());
+        let no_tag = on_arrival(
+            b"Subject: none\r\n\r\nX-Tags: body\r\n",
+            &Summary::default(),
+            || unreachable!("no tag, no look at the known ones"),
+        );
+        assert!(no_tag.is_empty());
+        assert!(has_x_tags(b"Subject: a\r\nx-tags: b\r\n\r\n"));
+        assert!(!has_x_tags(b"Subject: x-tags: b\r\n\r\nX-Tags: c\r\n"));
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+        use crate::testing::{config, hostile_text};
+
+        const VOCAB: &[&str] = &[
+            "X-Tags:",
+            "x-tags: ",
+            ",",
+            " ",
+            "\r\n",
+            "\r\n\r\n",
+            "\n",
+            "+",
+            "@",
+            "a",
+            "Tag",
+            "é",
+            "💌",
+            ":",
+            "=?utf-8?q?a?=",
+            "\t",
+        ];
+
+        proptest! {
+            #![proptest_config(config(256))]
+
+            #[test]
+            fn tags_of_any_message_are_clean_unique_and_sorted(
+                raw in hostile_text(VOCAB, 24),
+                to in hostile_text(VOCAB, 6),
+            ) {
+                let summary = Summary {
+                    envelope: Envelope { from: String::new(), to: vec![to] },
+                    ..Summary::default()
+                };
+                let tags = on_arrival(raw.as_bytes(), &summary, Vec::new);
+                for t in &tags {
+                    prop_assert!(!t.is_empty() && clean_tag(t) == *t);
+                }
+                let mut sorted = tags.clone();
+                sorted.sort();
+                sorted.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+                prop_assert_eq!(sorted, tags);
+            }
+        }
     }
 }
