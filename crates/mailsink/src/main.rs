@@ -214,6 +214,31 @@ mod tests {
     }
 
     #[test]
+    fn relay_and_pop3_are_off_unless_asked_for() {
+        let args = Args::try_parse_from(["mailsink"]).unwrap();
+        assert!(args.relay.is_none() && args.pop3.is_none());
+        let args = Args::try_parse_from([
+            "mailsink",
+            "--relay",
+            "smtp://user:secret@127.0.0.1:2525",
+            "--relay-allowed-recipients",
+            r"@example\.com$",
+            "--pop3",
+            "127.0.0.1:1110",
+            "--pop3-auth-file",
+            "users.txt",
+        ])
+        .unwrap();
+        assert_eq!(args.pop3, Some(SocketAddr::from(([127, 0, 0, 1], 1110))));
+        assert_eq!(
+            args.relay_allowed_recipients.as_deref(),
+            Some(r"@example\.com$")
+        );
+        // An auth file without a POP3 server is a mistake worth saying.
+        assert!(Args::try_parse_from(["mailsink", "--pop3-auth-file", "users.txt"]).is_err());
+    }
+
+    #[test]
     fn sizes_accept_suffixes() {
         assert_eq!(parse_size("1024"), Ok(1024));
         assert_eq!(parse_size("25M"), Ok(25 << 20));

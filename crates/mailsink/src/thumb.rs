@@ -4,8 +4,9 @@
 //!
 //! PNG, JPEG and GIF are decoded (the first frame of a GIF), within limits on size and
 //! memory, on a blocking thread: a corrupt or huge image is a 400 with the reason, never
-//! a panic of the server. A part that is not an image is a 400 too (Mailpit answers a
-//! blank image there; a clear refusal tells a client more).
+//! a panic of the server. At most two are made at once, and the browser may keep them
+//! (a message's parts never change). A part that is not an image is a 400 too (Mailpit
+//! answers a blank image there; a clear refusal tells a client more).
 
 use std::io::Cursor;
 
@@ -25,6 +26,9 @@ const MAX_SIDE: u32 = 10_000;
 /// Most memory a decode may allocate.
 const MAX_ALLOC: u64 = 128 * 1024 * 1024;
 const JPEG_QUALITY: u8 = 80;
+/// Thumbnails made at once: decoding is CPU work, and a page of big images must not
+/// take every core from the SMTP side.
+static DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
 /// A 180×120 JPEG of `bytes`, or why there is none.
 pub(crate) fn thumbnail(bytes: &[u8]) -> Result<Vec<u8>, String> {
@@ -89,11 +93,25 @@ pub(crate) async fn thumb(
             "part {part_id} is {content_type}, not an image"
         )));
     }
-    let jpeg = tokio::task::spawn_blocking(move || thumbnail(&bytes))
-        .await
-        .unwrap_or_else(|_| Err("cannot decode the image".into()))
-        .map_err(ApiError::BadRequest)?;
-    Ok(([(header::CONTENT_TYPE, "image/jpeg")], jpeg).into_response())
+    let jpeg = {
+        let _slot = DECODES
+            .acquire()
+            .await
+            .map_err(|e| ApiError::Internal(e.into()))?;
+        tokio::task::spawn_blocking(move || thumbnail(&bytes))
+            .await
+            .unwrap_or_else(|_| Err("cannot decode the image".into()))
+            .map_err(ApiError::BadRequest)?
+    };
+    // A message's parts never change: the browser may keep the thumbnail.
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/jpeg"),
+            (header::CACHE_CONTROL, "private, max-age=86400"),
+        ],
+        jpeg,
+    )
+        .into_response())
 }
 
 #[cfg(test)]
