@@ -162,3 +162,34 @@ async fn a_relay_refusal_is_a_400_with_the_smtp_error() {
     sink.shutdown().await;
     relay.shutdown().await;
 }
+
+#[tokio::test]
+async fn with_tls_required_the_relay_is_asked_for_starttls_before_any_credentials() {
+    // The relay offers STARTTLS with a certificate no public root vouches for: the
+    // release fails with the TLS error, and the credentials never went out in clear.
+    let relay = spawn_sink_with(SinkConfig {
+        tls_cert: Some(fixture_path("tls/cert.pem")),
+        tls_key: Some(fixture_path("tls/key.pem")),
+        ..SinkConfig::ephemeral()
+    })
+    .await;
+    let sink = spawn_sink_with(SinkConfig {
+        relay: Some(format!(
+            "smtp://relay-user:relay-secret@localhost:{}?tls=required",
+            relay.smtp_addr().port()
+        )),
+        ..SinkConfig::ephemeral()
+    })
+    .await;
+    let id = capture(&sink).await;
+    let (status, body) = release(&sink, &id, json!({"To": ["bob@example.com"]})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.starts_with("SMTP error:"), "{body}");
+    let sessions = relay.client().sessions(0, 5).await.unwrap().sessions;
+    let said: Vec<&String> = sessions.iter().flat_map(|s| &s.transcript).collect();
+    assert!(said.iter().any(|l| *l == "C: STARTTLS"), "{said:?}");
+    assert!(!said.iter().any(|l| l.starts_with("C: AUTH")), "{said:?}");
+    assert_eq!(relay.client().search("").await.unwrap().total, 0);
+    sink.shutdown().await;
+    relay.shutdown().await;
+}
