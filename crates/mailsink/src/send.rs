@@ -118,13 +118,21 @@ async fn send(State(s): State<AppState>, body: Bytes) -> Response {
     }
 }
 
+/// `s` without control characters (each becomes a space), for what goes into a header:
+/// lettre cannot write a name or subject that holds one (and would panic trying).
+fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 fn mailbox(field: &str, c: &Contact) -> Result<Mailbox, String> {
     let address = c
         .email
         .trim()
         .parse()
         .map_err(|_| format!("invalid {field} address: {}", c.email))?;
-    let name = Some(c.name.trim().to_owned()).filter(|n| !n.is_empty());
+    let name = Some(printable(&c.name).trim().to_owned()).filter(|n| !n.is_empty());
     Ok(Mailbox::new(name, address))
 }
 
@@ -175,7 +183,7 @@ fn build(req: SendRequest) -> Result<(Envelope, Vec<u8>), String> {
     let from = req.from.as_ref().ok_or("From is required")?;
     let mut builder = lettre::Message::builder()
         .from(mailbox("From", from)?)
-        .subject(req.subject.clone())
+        .subject(printable(&req.subject))
         .keep_bcc();
     for c in &req.to {
         builder = builder.to(mailbox("To", c)?);
@@ -285,6 +293,19 @@ mod tests {
     }
 
     #[test]
+    fn control_characters_in_names_and_subject_become_spaces() {
+        // Found by the property test: lettre panicked writing such a name.
+        let (_, raw) = build(request(serde_json::json!({
+            "From": {"Email": "a@example.com", "Name": "\u{e}\n0"},
+            "To": [{"Email": "b@example.com", "Name": "B\u{7}ob"}],
+            "Subject": "Hi\u{0}there\r\n"
+        })))
+        .unwrap();
+        let text = String::from_utf8(raw).unwrap();
+        assert!(text.contains("Subject: Hi there"), "{text}");
+    }
+
+    #[test]
     fn bad_input_is_refused_with_a_reason() {
         let refused = |json: serde_json::Value| build(request(json)).unwrap_err();
         let to = serde_json::json!([{"Email": "alice@example.com"}]);
@@ -307,5 +328,67 @@ mod tests {
             refused(serde_json::json!({"From": {"Email": "a@x.test"}})),
             "no recipients (To, Cc or Bcc) set"
         );
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+        use crate::testing::{config, hostile_text};
+
+        const VOCAB: &[&str] = &[
+            "a@example.com",
+            "@",
+            "<",
+            ">",
+            "\"",
+            ",",
+            " ",
+            "\r\n",
+            "\n",
+            ":",
+            "é",
+            "💌",
+            "=?utf-8?q?x?=",
+            "data:image/png;base64,",
+            "iVBORw0KGgo=",
+            "==",
+            "X-Tags",
+            "Subject",
+            "\u{0}",
+        ];
+
+        proptest! {
+            #![proptest_config(config(256))]
+
+            #[test]
+            fn any_request_is_built_or_refused_with_a_reason(
+                from in hostile_text(VOCAB, 6),
+                to in hostile_text(VOCAB, 6),
+                text in hostile_text(VOCAB, 12),
+                header in hostile_text(VOCAB, 4),
+                value in hostile_text(VOCAB, 6),
+                content in hostile_text(VOCAB, 6),
+            ) {
+                let req = request(serde_json::json!({
+                    "From": {"Email": from, "Name": text},
+                    "To": [{"Email": to, "Name": value}],
+                    "Subject": text, "Text": text, "HTML": text,
+                    "Headers": {header: value},
+                    "Tags": [value],
+                    "Cc": [{"Email": to, "Name": text}],
+                    "Bcc": [from],
+                    "ReplyTo": [{"Email": from, "Name": value}],
+                    "Attachments": [
+                        {"Filename": text, "Content": content, "ContentType": value},
+                        {"Filename": value, "Content": content, "ContentID": text}
+                    ]
+                }));
+                match build(req) {
+                    Ok((envelope, raw)) => prop_assert!(!envelope.to.is_empty() && !raw.is_empty()),
+                    Err(reason) => prop_assert!(!reason.is_empty()),
+                }
+            }
+        }
     }
 }
