@@ -258,6 +258,13 @@ mod tests {
         let relay = Relay::new("smtp://user:secret@127.0.0.1:2525", None).unwrap();
         assert_eq!(relay.server(), "127.0.0.1:2525");
         assert!(!format!("{relay:?}").contains("secret"));
+        for bad in [
+            "smtp://user:secret@127.0.0.1:2525?tls=bogus",
+            "smtp://user:secret@[::1",
+        ] {
+            let err = Relay::new(bad, None).unwrap_err();
+            assert!(!format!("{err:#}").contains("secret"), "{err:#}");
+        }
         assert!(Relay::new("http://x", None).is_err());
         assert!(Relay::new("smtp://x", Some("(")).is_err());
     }
