@@ -164,7 +164,10 @@ impl Session {
         let mut record = self.lock();
         for line in lines {
             if line[3..].starts_with(['4', '5']) {
-                self.refusals.fetch_add(1, Ordering::Relaxed);
+                // A multi-line reply (`550-…`, `550 …`) is one refusal, counted at its end.
+                if line.as_bytes().get(6) != Some(&b'-') {
+                    self.refusals.fetch_add(1, Ordering::Relaxed);
+                }
                 record.last_refusal = Some(line[3..].to_owned());
             }
             record.push(line);
@@ -353,6 +356,16 @@ mod tests {
         let bytes: usize = t.iter().map(String::len).sum();
         assert!(bytes <= HEAD_BYTES + TAIL_BYTES + 100);
         assert!(t.iter().all(|l| l.chars().count() <= MAX_LINE_CHARS + 4));
+    }
+
+    #[test]
+    fn a_refusal_is_counted_once_however_many_lines_it_has() {
+        let sessions = Sessions::new();
+        let s = sessions.start(peer());
+        s.server(b"250-mail.test\r\n250 OK\r\n");
+        s.server(b"550-5.1.1 no such user\r\n550 5.1.1 really\r\n");
+        s.server(b"451 4.3.0 later\r\n");
+        assert_eq!(sessions.refusals(), 2);
     }
 
     #[test]
