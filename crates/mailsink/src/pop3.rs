@@ -2,7 +2,8 @@
 //! captured messages as a mailbox.
 //!
 //! - Any user name and password log in, unless `--pop3-auth-file` names a file of
-//!   `user:password` lines (Mailpit's format; `#` comments and blank lines ignored).
+//!   `user:password` lines (Mailpit's format with plain-text passwords; `#` comments and
+//!   blank lines ignored; a hashed htpasswd entry is refused at start).
 //! - USER, PASS, STAT, LIST, UIDL, RETR, TOP, DELE, RSET, NOOP, QUIT, CAPA, and STLS
 //!   when the sink has a TLS certificate and key.
 //! - A session sees the messages stored when it logged in, oldest first; the UIDL of a
@@ -38,6 +39,8 @@ const MAX_SESSIONS: usize = 64;
 const IDLE: Duration = Duration::from_secs(600);
 /// Errors after which a session is closed.
 const MAX_ERRORS: usize = 20;
+/// How htpasswd's hashed entries start.
+const HASHED: [&str; 7] = ["$2a$", "$2b$", "$2y$", "$apr1$", "{SHA}", "{SSHA}", "$5$"];
 
 /// What the POP3 server needs.
 pub(crate) struct Pop3Context {
@@ -66,6 +69,14 @@ fn parse_auth(text: &str) -> anyhow::Result<HashMap<String, String>> {
             .split_once(':')
             .filter(|(u, _)| !u.is_empty())
             .ok_or_else(|| anyhow::anyhow!("line {} is not user:password", n + 1))?;
+        // Mailpit reads htpasswd files; a hashed entry here would silently become a
+        // literal password, so it is refused.
+        if HASHED.iter().any(|h| password.starts_with(h)) {
+            anyhow::bail!(
+                "line {}: hashed passwords (bcrypt, MD5, SHA) are not supported; write it in plain text",
+                n + 1
+            );
+        }
         users.insert(user.to_owned(), password.to_owned());
     }
     Ok(users)
@@ -465,6 +476,8 @@ mod tests {
         assert_eq!(users["bob"], "");
         assert!(parse_auth("no colon here").is_err());
         assert!(parse_auth(":nobody").is_err());
+        let hashed = parse_auth("alice:$2y$05$abcdefghijklmnopqrstuv").unwrap_err();
+        assert!(format!("{hashed:#}").contains("plain text"), "{hashed:#}");
     }
 
     mod properties {
