@@ -1,7 +1,8 @@
 //! The mail sink's web UI in headless Chromium (the suite's own chromedriver and
 //! Chromium flags): tags (from a plus-address, the tag bar's search, editing a message's
 //! tags) and read state (bold until opened, opened marks read, "Mark unread"); image
-//! thumbnails and release to a relay (a second sink) with its recipient form. A
+//! thumbnails, release to a relay (a second sink) with its recipient form, and the HTML
+//! and link checks. A
 //! screenshot of each end state is kept in the test's target directory.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -193,7 +194,7 @@ const PNG_ATTACHMENT: &str = "MIME-Version: 1.0\r\nContent-Type: multipart/mixed
     --b--";
 
 #[tokio::test]
-async fn thumbnails_and_release_work_in_the_sink_ui() {
+async fn thumbnails_release_and_checks_work_in_the_sink_ui() {
     if !std::path::Path::new(CHROMIUM).exists() {
         println!("skipped: {CHROMIUM} is not installed (apt-get install chromium chromium-driver)");
         return;
@@ -252,6 +253,31 @@ async fn thumbnails_and_release_work_in_the_sink_ui() {
     assert_eq!(relayed.envelope.to, ["bob@allowed.test"]);
 
     screenshot(c, "mailsink-ui-thumbnail-release.png").await;
+
+    // The checks of an HTML message: its CSS features, and its links (to the sink itself:
+    // one answers, one is missing).
+    let html = format!(
+        "Content-Type: text/html\r\n\r\n<div style=\"display:flex\">\
+         <a href=\"{base}/livez\">up</a> <a href=\"{base}/missing-page\">gone</a></div>",
+        base = sink.http_url()
+    );
+    let id = deliver_mime(&sink, "alice@example.com", "Styled", &html).await;
+    click(c, &format!("#list li[data-id=\"{id}\"]")).await;
+    click(c, "[data-tab=checks]").await;
+    eventually("the HTML check lists display:flex", || async {
+        texts(c, "#html-warnings td a")
+            .await
+            .contains(&"display:flex".to_owned())
+    })
+    .await;
+    click(c, "#check-links").await;
+    eventually("the link check shows both statuses", || async {
+        let mut got = texts(c, "#link-results td:first-child").await;
+        got.sort();
+        got == ["200 OK", "404 Not Found"]
+    })
+    .await;
+    screenshot(c, "mailsink-ui-checks.png").await;
     client.close().await.unwrap();
     driver.stop().await;
     sink.shutdown().await;

@@ -194,6 +194,8 @@ async function openMessage(id) {
   loadedTabs = {};
   showRelease(false);
   $("release-status").textContent = "";
+  $("link-results").tBodies[0].replaceChildren();
+  $("links-total").textContent = "";
   showTab(tab);
 }
 
@@ -214,6 +216,8 @@ async function showTab(name) {
         $("session-outcome").textContent = await r.text();
         $("session-transcript").textContent = "";
       }
+    } else if (name === "checks") {
+      await showHtmlCheck();
     } else if (name === "raw") {
       $("raw").textContent = await (await api(`/api/v1/message/${selected}/raw`)).text();
     } else if (name === "headers") {
@@ -227,6 +231,44 @@ async function showTab(name) {
     $("status").textContent = `Error: ${e.message}`;
   }
 }
+
+// Checks: Mailpit's HTML check (support of the features found, in common clients) and
+// link check (each link's status, on request: it makes the sink fetch every link).
+const pct = (n) => `${Math.round(n)}%`;
+async function showHtmlCheck() {
+  const rows = $("html-warnings").tBodies[0];
+  rows.replaceChildren();
+  const r = await fetch(`/api/v1/message/${encodeURIComponent(selected)}/html-check`);
+  if (!r.ok) {
+    $("html-total").textContent = await r.text();
+    return;
+  }
+  const c = await r.json();
+  $("html-total").textContent = `${c.Warnings.length} features found in ${c.Total.Nodes} elements: ${pct(c.Total.Supported)} supported, ${pct(c.Total.Partial)} partially, ${pct(c.Total.Unsupported)} not.`;
+  for (const w of c.Warnings) {
+    const title = w.URL ? el("a", { href: w.URL, textContent: w.Title, target: "_blank", rel: "noopener noreferrer" }) : w.Title;
+    rows.append(el("tr", {}, el("td", {}, title), el("td", { textContent: String(w.Score.Found) }),
+      el("td", { textContent: pct(w.Score.Supported) }), el("td", { textContent: pct(w.Score.Partial) }),
+      el("td", { textContent: pct(w.Score.Unsupported), className: w.Score.Unsupported > 0 ? "bad" : "" })));
+  }
+}
+$("check-links").addEventListener("click", async () => {
+  if (!selected) return;
+  const rows = $("link-results").tBodies[0];
+  rows.replaceChildren();
+  $("links-total").textContent = "Checking…";
+  const r = await fetch(`/api/v1/message/${encodeURIComponent(selected)}/link-check?follow=${$("follow").checked}`);
+  if (!r.ok) {
+    $("links-total").textContent = await r.text();
+    return;
+  }
+  const c = await r.json();
+  $("links-total").textContent = c.Links.length ? `${c.Links.length} links, ${c.Errors} with errors.` : "No links.";
+  for (const l of c.Links) {
+    const bad = l.StatusCode === 0 || l.StatusCode >= 400;
+    rows.append(el("tr", {}, el("td", { textContent: l.StatusCode ? `${l.StatusCode} ${l.Status}` : l.Status, className: bad ? "bad" : "" }), el("td", { textContent: l.URL })));
+  }
+});
 
 // Release: shown when the sink has a relay (GET /api/v1/webui); the recipients are asked
 // for in a small form, and the sink's answer (or its reason for refusing) is shown.
