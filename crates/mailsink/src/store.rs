@@ -10,7 +10,8 @@
 //! - Waiters are woken through a `watch` of the newest sequence number, which cannot lag;
 //!   the `broadcast` of [`Event`]s feeds only the UI, where a lag just means a reload.
 //! - Read state and tags live on the entry and, with `--db`, in the same row; a message
-//!   arrives unread, with the tags of `tags::on_arrival`.
+//!   arrives unread, with the tags of `tags::on_arrival`. The index counts each tag's
+//!   messages as they come, change and go, so a tag list never reads every message.
 //! - Retention drops the oldest first: past `max_age` (at each arrival and each minute),
 //!   then over the count and byte limits.
 
@@ -136,16 +137,47 @@ struct Index {
     by_id: HashMap<Box<str>, Arc<Entry>>,
     total_bytes: u64,
     next_seq: u64,
+    /// How many messages carry each tag (none at zero), kept with the entries so that
+    /// listing the tags, or spelling a new one, never reads every message.
+    tags: BTreeMap<String, u64>,
 }
 
 impl Index {
+    /// Adds a message as the newest.
+    fn push(&mut self, entry: Arc<Entry>) {
+        self.total_bytes += entry.size;
+        self.count_tags(&entry.tags(), true);
+        self.by_id.insert(entry.id.clone(), entry.clone());
+        self.entries.push_back(entry);
+    }
+
+    /// Counts `tags` in (`add`) or out.
+    fn count_tags(&mut self, tags: &[String], add: bool) {
+        for tag in tags {
+            if add {
+                *self.tags.entry(tag.clone()).or_default() += 1;
+            } else if let Some(n) = self.tags.get_mut(tag) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    self.tags.remove(tag);
+                }
+            }
+        }
+    }
+
+    /// What a message took with it when it left.
+    fn forget(&mut self, entry: &Entry) {
+        self.total_bytes = self.total_bytes.saturating_sub(entry.size);
+        self.count_tags(&entry.tags(), false);
+    }
+
     fn remove(&mut self, id: &str) -> Option<Arc<Entry>> {
         let entry = self.by_id.remove(id)?;
         // Entries are sorted by seq, so the position is found by binary search.
         if let Ok(pos) = self.entries.binary_search_by_key(&entry.seq, |e| e.seq) {
             self.entries.remove(pos);
         }
-        self.total_bytes = self.total_bytes.saturating_sub(entry.size);
+        self.forget(&entry);
         Some(entry)
     }
 
@@ -157,7 +189,7 @@ impl Index {
                 break;
             };
             self.by_id.remove(&oldest.id);
-            self.total_bytes = self.total_bytes.saturating_sub(oldest.size);
+            self.forget(&oldest);
             evicted.push(oldest);
         }
         evicted
@@ -305,9 +337,7 @@ impl Store {
                     raw: None,
                     session: None,
                 });
-                index.total_bytes += entry.size;
-                index.by_id.insert(entry.id.clone(), entry.clone());
-                index.entries.push_back(entry);
+                index.push(entry);
             }
             let seq = index.next_seq;
             self.newest.send_replace(seq);
@@ -414,9 +444,7 @@ impl Store {
                 raw: if self.db.is_some() { None } else { Some(raw) },
                 session,
             });
-            index.total_bytes += size;
-            index.by_id.insert(entry.id.clone(), entry.clone());
-            index.entries.push_back(entry.clone());
+            index.push(entry.clone());
             let mut evicted = self
                 .cutoff()
                 .map_or_else(Vec::new, |c| index.evict_before(c));
@@ -539,17 +567,11 @@ impl Store {
 
     /// Every tag in use, with how many messages carry it, by name.
     pub fn tag_counts(&self) -> BTreeMap<String, u64> {
-        let mut counts = BTreeMap::new();
-        for e in &self.read().entries {
-            for tag in e.tags() {
-                *counts.entry(tag).or_default() += 1;
-            }
-        }
-        counts
+        self.read().tags.clone()
     }
 
     fn known_tags(&self) -> Vec<String> {
-        self.tag_counts().into_keys().collect()
+        self.read().tags.keys().cloned().collect()
     }
 
     /// Gives each message the tags `tags_of` makes of its current ones, and saves those
@@ -560,12 +582,21 @@ impl Store {
         tags_of: impl Fn(Vec<String>) -> Vec<String>,
     ) -> anyhow::Result<()> {
         let mut changed = Vec::new();
-        for e in entries {
-            let before = e.tags();
-            let after = tags_of(before.clone());
-            if after != before {
-                e.set_tags(after.clone());
-                changed.push((e, after));
+        {
+            // Under the index's lock, so that a message deleted meanwhile is not counted.
+            let mut index = self.write();
+            for e in entries {
+                if !index.by_id.contains_key(&e.id) {
+                    continue;
+                }
+                let before = e.tags();
+                let after = tags_of(before.clone());
+                if after != before {
+                    index.count_tags(&before, false);
+                    index.count_tags(&after, true);
+                    e.set_tags(after.clone());
+                    changed.push((e, after));
+                }
             }
         }
         if let Some(pool) = &self.db {
@@ -720,6 +751,7 @@ impl Store {
             index.entries.clear();
             index.by_id.clear();
             index.total_bytes = 0;
+            index.tags.clear();
         }
         if let Some(pool) = &self.db {
             sqlx::query("DELETE FROM messages")
@@ -781,4 +813,69 @@ async fn open_db(path: &Path) -> anyhow::Result<SqlitePool> {
             .context("Failed to add the tags column")?;
     }
     Ok(pool)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tag counts recounted from the messages themselves.
+    fn recount(store: &Store) -> BTreeMap<String, u64> {
+        let mut counts = BTreeMap::new();
+        for e in &store.read().entries {
+            for tag in e.tags() {
+                *counts.entry(tag).or_default() += 1;
+            }
+        }
+        counts
+    }
+
+    async fn deliver(store: &Store, to: &str) -> String {
+        let envelope = Envelope {
+            from: "a@example.com".into(),
+            to: vec![to.into()],
+        };
+        let raw = format!("To: {to}\r\nSubject: s\r\n\r\nbody\r\n");
+        let entry = store
+            .insert(envelope, Bytes::from(raw), None)
+            .await
+            .unwrap();
+        entry.id.to_string()
+    }
+
+    #[tokio::test]
+    async fn tag_counts_follow_arrivals_changes_deletes_and_retention() {
+        let limits = Limits {
+            max_messages: 3,
+            max_total_bytes: 0,
+        };
+        let store = Store::open(None, limits).await.unwrap();
+        let a = deliver(&store, "x+one@example.com").await;
+        let b = deliver(&store, "x+one+two@example.com").await;
+        let counts = |pairs: &[(&str, u64)]| -> BTreeMap<String, u64> {
+            pairs.iter().map(|(t, n)| ((*t).to_owned(), *n)).collect()
+        };
+        assert_eq!(store.tag_counts(), counts(&[("one", 2), ("two", 1)]));
+        store
+            .set_tags(&[a.clone()], &["Two".into(), "three".into()])
+            .await
+            .unwrap();
+        assert_eq!(
+            store.tag_counts(),
+            counts(&[("one", 1), ("three", 1), ("two", 2)])
+        );
+        store.rename_tag("two", "one").await.unwrap();
+        assert_eq!(store.tag_counts(), counts(&[("one", 2), ("three", 1)]));
+        store.delete_tag("three").await.unwrap();
+        store.delete(&[b]).await.unwrap();
+        assert_eq!(store.tag_counts(), counts(&[("one", 1)]));
+        for _ in 0..3 {
+            deliver(&store, "y+four@example.com").await;
+        }
+        // `a` was the oldest: retention dropped it, and its tag with it.
+        assert_eq!(store.tag_counts(), counts(&[("four", 3)]));
+        assert_eq!(store.tag_counts(), recount(&store));
+        store.clear().await.unwrap();
+        assert!(store.tag_counts().is_empty());
+    }
 }
