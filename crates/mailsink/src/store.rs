@@ -857,7 +857,7 @@ mod tests {
         };
         assert_eq!(store.tag_counts(), counts(&[("one", 2), ("two", 1)]));
         store
-            .set_tags(&[a.clone()], &["Two".into(), "three".into()])
+            .set_tags(std::slice::from_ref(&a), &["Two".into(), "three".into()])
             .await
             .unwrap();
         assert_eq!(
