@@ -78,6 +78,24 @@ async fn a_released_message_reaches_the_relay_without_its_bcc_and_with_a_new_id(
         "{:?}",
         session[0].transcript
     );
+    // The UI's configuration names the relay, never its credentials.
+    let webui = reqwest::get(format!("{}/api/v1/webui", sink.http_url()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let config: serde_json::Value = serde_json::from_str(&webui).unwrap();
+    assert_eq!(config["MessageRelay"]["Enabled"], true);
+    assert_eq!(
+        config["MessageRelay"]["SMTPServer"],
+        relay.smtp_addr().to_string()
+    );
+    assert_eq!(
+        config["MessageRelay"]["AllowedRecipients"],
+        r"@allowed\.test$"
+    );
+    assert!(!webui.contains("relay-secret"), "{webui}");
     sink.shutdown().await;
     relay.shutdown().await;
 }
