@@ -4,8 +4,9 @@
 //! Makes a venv under `target/` with Django 5.2 from the package index, migrates a fresh
 //! SQLite database, starts `mailsink` and Django's development server on free loopback
 //! ports (ready when the log-in page answers 200), runs the suite with
-//! `profiles/django.toml` and stops both, whatever the outcome. The database, the sink's
-//! and Django's logs stay in `target/conformance-django/` for a look after a failure.
+//! `profiles/django.toml` and stops both, whatever the outcome. The database and the
+//! sink's and Django's logs are in `target/conformance-django/run-<pid>/`, removed after
+//! a green run and kept after a failure.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read as _, Write as _};
@@ -29,7 +30,10 @@ pub fn run(sh: &Shell, args: &[String]) -> anyhow::Result<()> {
     let python = django_python(sh, &root.join("target/venv-django"))?;
     cmd!(sh, "cargo build --package mailsink --package conformance").run()?;
 
-    let dir = root.join("target/conformance-django");
+    // One directory per run, so that runs side by side do not share a database.
+    let dir = root
+        .join("target/conformance-django")
+        .join(format!("run-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
     let project = root.join("fixtures/targets/django");
@@ -73,7 +77,14 @@ pub fn run(sh: &Shell, args: &[String]) -> anyhow::Result<()> {
     .run();
     drop(django);
     drop(sink);
-    outcome.context("the conformance suite failed against the Django target (report above)")?;
+    outcome.with_context(|| {
+        format!(
+            "the conformance suite failed against the Django target (report above; \
+             Django's and the sink's logs in {})",
+            dir.display()
+        )
+    })?;
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
 
