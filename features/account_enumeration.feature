@@ -55,7 +55,7 @@ Feature: The portal never tells whether an address has an account
     Then both answers are refusals
     And both answers are the same
 
-  @asvs-6.3.8 @owasp-fp-consistent-time
+  @asvs-6.3.8 @owasp-fp-consistent-time @serial
   Scenario: A recovery request takes the same time for a known and an unknown address
     When I ask to restore the password of my account and of an address that has no account, one after the other, many times
     Then both kinds of request take the same time

@@ -148,8 +148,20 @@ pub fn title(html: &str) -> Option<String> {
 
 /// The text inside elements with `role="alert"` (where the portal puts errors).
 pub fn alerts(html: &str) -> Vec<String> {
+    texts_in(html, &sel("[role=alert]"))
+}
+
+/// The text inside the elements `selector` (CSS) picks, e.g. where another site puts
+/// its errors (`.errorlist`); a selector that does not parse is an error saying why.
+pub fn texts_of(html: &str, selector: &str) -> Result<Vec<String>, String> {
+    let parsed =
+        Selector::parse(selector).map_err(|e| format!("bad selector {selector:?}: {e}"))?;
+    Ok(texts_in(html, &parsed))
+}
+
+fn texts_in(html: &str, selector: &Selector) -> Vec<String> {
     let doc = Html::parse_document(html);
-    doc.select(&sel("[role=alert]"))
+    doc.select(selector)
         .map(|el| {
             let mut s = String::new();
             push_text(el, &mut s);
@@ -464,6 +476,19 @@ mod tests {
     fn alerts_and_title_are_read() {
         assert_eq!(alerts(LOGIN), vec!["Wrong email or password.".to_owned()]);
         assert_eq!(title(LOGIN).as_deref(), Some("Log in"));
+        assert_eq!(
+            texts_of(
+                "<ul class=\"errorlist\"><li>Too  short.</li></ul>",
+                ".errorlist"
+            )
+            .unwrap(),
+            ["Too short."]
+        );
+        assert!(
+            texts_of(LOGIN, "[role=")
+                .unwrap_err()
+                .contains("bad selector")
+        );
     }
 
     #[test]

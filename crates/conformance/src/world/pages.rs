@@ -71,12 +71,13 @@ impl PortalWorld {
         Ok(())
     }
 
-    /// The page shows an error (a `role="alert"` element), containing `words` if given.
+    /// The page shows an error (the profile's `pages.errors`), containing `words` if given.
     pub async fn see_error(&mut self, words: Option<&str>) -> anyhow::Result<()> {
         let alerts = self.alerts().await?;
         ensure!(
             !alerts.is_empty(),
-            "expected an error message (role=\"alert\") on the page"
+            "expected an error message ({}) on the page",
+            self.profile().pages.errors
         );
         ensure!(
             !self
@@ -97,8 +98,10 @@ impl PortalWorld {
         Ok(())
     }
 
-    /// The texts of the page's `role="alert"` elements.
+    /// The texts of the page's error messages (the profile's `pages.errors`,
+    /// `role="alert"` elements by default).
     pub(super) async fn alerts(&mut self) -> anyhow::Result<Vec<String>> {
-        Ok(markup::alerts(&self.browser.html().await?))
+        let html = self.browser.html().await?;
+        markup::texts_of(&html, &self.profile().pages.errors).map_err(anyhow::Error::msg)
     }
 }

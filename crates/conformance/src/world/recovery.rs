@@ -273,8 +273,18 @@ impl PortalWorld {
                 "the page says the password was changed"
             );
         }
+        let says_invalid = match &self.words.invalid_link {
+            Some(words) => self
+                .browser
+                .text()
+                .await?
+                .contains(&markup::normalize(words)),
+            None => false,
+        };
         ensure!(
-            !self.alerts().await?.is_empty() || self.browser.status().is_some_and(|s| s >= 400),
+            says_invalid
+                || !self.alerts().await?.is_empty()
+                || self.browser.status().is_some_and(|s| s >= 400),
             "the page does not say that the link is no longer valid"
         );
         Ok(())
