@@ -76,7 +76,8 @@ struct Args {
     /// SMTP server that `POST /api/v1/message/{ID}/release` relays captured messages to:
     /// `smtp://user:pass@host:port`, `smtps://…` for TLS from the start, `?tls=required`
     /// for STARTTLS. Without it, release answers 403. Credentials are never logged.
-    #[arg(long, env = "MAILSINK_RELAY")]
+    // `--help` never prints the variable's value: it may hold a password.
+    #[arg(long, env = "MAILSINK_RELAY", hide_env_values = true)]
     relay: Option<String>,
     /// Regex every release recipient must match (e.g. `@example\.com$`); others are
     /// refused with 400, so the sink cannot become an open relay.
@@ -234,6 +235,10 @@ mod tests {
             args.relay_allowed_recipients.as_deref(),
             Some(r"@example\.com$")
         );
+        // `--help` would print MAILSINK_RELAY's value, password included.
+        let command = <Args as clap::CommandFactory>::command();
+        let relay = command.get_arguments().find(|a| a.get_id() == "relay");
+        assert!(relay.is_some_and(clap::Arg::is_hide_env_values_set));
         // An auth file without a POP3 server is a mistake worth saying.
         assert!(Args::try_parse_from(["mailsink", "--pop3-auth-file", "users.txt"]).is_err());
     }
