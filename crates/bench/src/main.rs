@@ -2,13 +2,15 @@
 //! in one table, saved as JSON under `target/bench/` and compared with the previous run.
 //!
 //! Each area has a module with `run(.., quick) -> anyhow::Result<Vec<BenchRow>>`: the
-//! sink ([`sink`]) in this process, the portal ([`portal`]) as a process of its own.
+//! sink ([`sink`]) in this process and under an external client ([`external`], with
+//! mailcrab as the peer), the portal ([`portal`]) as a process of its own.
 //! Full runs measure release builds (`cargo xtask bench` builds this binary with
 //! `--release`); `--quick` (what `cargo xtask ci` runs) uses small counts in the debug
 //! build: it checks that every benchmark still works, its numbers mean nothing.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod external;
 mod portal;
 mod row;
 mod sink;
@@ -42,6 +44,13 @@ fn main() -> anyhow::Result<()> {
     Bench::parse().run()
 }
 
+/// A free TCP port on 127.0.0.1, for a child process to listen on.
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
 /// The workspace root (this crate lives two levels below it).
 fn project_root() -> std::path::PathBuf {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -58,6 +67,19 @@ impl Bench {
         let mut rows = Vec::new();
         if !self.portal_only {
             rows.extend(sink::run(self.quick)?);
+            // The same servers as processes, under Postfix's smtp-source, with
+            // mailcrab's engine as the peer.
+            let mut build = vec!["build", "--quiet"];
+            if release {
+                build.push("--release");
+            }
+            build.extend(["-p", "mailsink", "--bin", "mailsink", "-p", "bench"]);
+            build.extend(["--bin", "mailcrab-peer"]);
+            cmd!(sh, "cargo {build...}").run()?;
+            rows.extend(external::run(
+                &root.join("target").join(profile),
+                self.quick,
+            )?);
         }
         if !self.sink_only {
             if release {

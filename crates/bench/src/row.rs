@@ -34,8 +34,11 @@ pub fn table(rows: &[BenchRow]) -> String {
     for r in rows {
         let value = if r.value.abs() >= 100.0 {
             format!("{:.0}", r.value)
-        } else {
+        } else if r.value.abs() >= 1.0 || r.value == 0.0 {
             format!("{:.2}", r.value)
+        } else {
+            // CPU per message and the like: enough digits to compare.
+            format!("{:.4}", r.value)
         };
         out.push_str(&format!(
             "| {} | {} | {} | {} |\n",

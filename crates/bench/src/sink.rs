@@ -386,7 +386,13 @@ fn rss_mib() -> f64 {
 
 /// User + system CPU time of this process in seconds (Linux; `None` elsewhere).
 fn cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    cpu_seconds_of("self")
+}
+
+/// User + system CPU time in seconds of the process `pid` (a number, or `self`), all
+/// its threads together (Linux; `None` elsewhere).
+pub(crate) fn cpu_seconds_of(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Fields after the command name (which may contain spaces) start at ") ".
     let rest = &stat[stat.rfind(')')? + 2..];
     let fields: Vec<&str> = rest.split_whitespace().collect();

@@ -349,19 +349,39 @@ const HINTS: &[&[u8]] = &[
     "código".as_bytes(),
 ];
 
-/// Whether a body could hold a code at all: one pass over its bytes, comparing only
-/// where a hint's first letter is, so most mail skips the word scan cheaply.
+/// The bytes a hint can start with, in either ASCII case: the scan skips every other
+/// byte with one table look-up.
+const HINT_STARTS: [bool; 256] = {
+    let mut set = [false; 256];
+    let mut i = 0;
+    while i < HINTS.len() {
+        set[HINTS[i][0].to_ascii_lowercase() as usize] = true;
+        set[HINTS[i][0].to_ascii_uppercase() as usize] = true;
+        i += 1;
+    }
+    set
+};
+
+/// Whether a body could hold a code at all: one pass over its bytes, comparing hints
+/// only where one could start, so most mail skips the word scan cheaply.
 fn mentions_a_code(s: &str) -> bool {
     let bytes = s.as_bytes();
-    bytes.iter().enumerate().any(|(i, b)| {
-        let b = b.to_ascii_lowercase();
-        HINTS.iter().any(|h| {
-            h[0] == b
-                && bytes
-                    .get(i..i + h.len())
-                    .is_some_and(|w| w.eq_ignore_ascii_case(h))
-        })
-    })
+    let mut from = 0;
+    while let Some(found) = bytes[from..]
+        .iter()
+        .position(|&b| HINT_STARTS[usize::from(b)])
+    {
+        let at = from + found;
+        if HINTS.iter().any(|h| {
+            bytes
+                .get(at..at + h.len())
+                .is_some_and(|w| w.eq_ignore_ascii_case(h))
+        }) {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
 }
 
 /// `s` cut to at most `max` bytes, on a character boundary.
@@ -409,6 +429,33 @@ mod tests {
 
     fn text(s: &str) -> Vec<String> {
         extract(s, "", &[])
+    }
+
+    #[test]
+    fn the_hint_scan_finds_every_hint_in_any_case_and_position() {
+        for hint in HINTS {
+            let hint = std::str::from_utf8(hint).unwrap();
+            for word in [
+                hint.to_owned(),
+                hint.to_uppercase(),
+                hint.to_ascii_uppercase(),
+            ] {
+                if !word.eq_ignore_ascii_case(hint) {
+                    continue; // Only ASCII case folds are promised.
+                }
+                assert!(mentions_a_code(&word), "{word}");
+                assert!(mentions_a_code(&format!("Hello there, {word}")), "{word}");
+                assert!(mentions_a_code(&format!("{word}: 1234 and more")), "{word}");
+            }
+        }
+        for plain in [
+            "",
+            "c",
+            "Hello, your order has shipped.",
+            "co pi ot to ve ke 2f mf",
+        ] {
+            assert!(!mentions_a_code(plain), "{plain}");
+        }
     }
 
     #[test]

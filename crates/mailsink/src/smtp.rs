@@ -16,14 +16,19 @@
 //! - the recipient cap and the per-transaction envelope, reset at MAIL, RSET, HELO/EHLO
 //!   and after each DATA, so nothing leaks into the next message on a reused connection.
 
+use std::future::Future as _;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::Bytes;
 use mailin::{Action, Handler, Response, SessionBuilder};
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::io::{
+    AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, ReadBuf,
+};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
@@ -81,7 +86,9 @@ pub(crate) async fn serve(listener: TcpListener, ctx: Arc<SmtpContext>, cancel: 
             Ok((stream, peer)) => {
                 let permit = sessions.clone().try_acquire_owned();
                 let ctx = ctx.clone();
-                let cancel = cancel.clone();
+                // A token of its own: every session polls it on each read, and a shared
+                // one would make them all contend for one lock.
+                let cancel = cancel.child_token();
                 let builder = builder.clone();
                 tokio::spawn(async move {
                     let Ok(_permit) = permit else {
@@ -110,6 +117,68 @@ pub(crate) async fn serve(listener: TcpListener, ctx: Arc<SmtpContext>, cancel: 
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         }
+    }
+}
+
+/// A stream whose reads fail with `TimedOut` after `limit` without any input. Its one
+/// timer is re-armed only when it fires (to the last input plus `limit`), so a busy
+/// session does not touch the runtime's timer wheel for each command.
+struct Idle<S> {
+    inner: S,
+    timer: Pin<Box<tokio::time::Sleep>>,
+    last_input: tokio::time::Instant,
+    limit: Duration,
+}
+
+impl<S> Idle<S> {
+    fn new(inner: S, limit: Duration) -> Self {
+        let now = tokio::time::Instant::now();
+        Self {
+            inner,
+            timer: Box::pin(tokio::time::sleep_until(now + limit)),
+            last_input: now,
+            limit,
+        }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Idle<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        if let Poll::Ready(read) = Pin::new(&mut this.inner).poll_read(cx, buf) {
+            this.last_input = tokio::time::Instant::now();
+            return Poll::Ready(read);
+        }
+        while this.timer.as_mut().poll(cx).is_ready() {
+            let deadline = this.last_input + this.limit;
+            if tokio::time::Instant::now() >= deadline {
+                return Poll::Ready(Err(io::ErrorKind::TimedOut.into()));
+            }
+            this.timer.as_mut().reset(deadline);
+        }
+        Poll::Pending
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Idle<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
 
@@ -535,9 +604,7 @@ async fn read_body<R: AsyncBufRead + Unpin>(
     let mut head: Vec<u8> = Vec::with_capacity(3);
     let mut line_len = 0usize;
     loop {
-        let chunk = tokio::time::timeout(IDLE_TIMEOUT, reader.fill_buf())
-            .await
-            .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))??;
+        let chunk = reader.fill_buf().await?;
         if chunk.is_empty() {
             return Err(io::ErrorKind::UnexpectedEof.into());
         }
@@ -712,7 +779,9 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     let record = state.record.clone();
     // One buffered stream for both directions (tokio's BufReader passes writes
     // through), so no split and the stream can be handed back for STARTTLS.
-    let mut io = BufReader::with_capacity(64 * 1024, stream);
+    let mut io = BufReader::with_capacity(64 * 1024, Idle::new(stream, IDLE_TIMEOUT));
+    let cancelled = cancel.cancelled();
+    tokio::pin!(cancelled);
     let ip: IpAddr = peer.ip();
     // Replies are gathered and written when the client has nothing more pending, so a
     // pipelining client gets one write per batch.
@@ -742,16 +811,16 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
         }
         line.clear();
         let read = tokio::select! {
-            () = cancel.cancelled() => {
+            () = &mut cancelled => {
                 say(&mut out, &record, b"421 4.3.2 Shutting down\r\n");
                 let _ = io.write_all(&out).await;
                 let _ = io.flush().await;
                 return Ok(over(&record, "the sink shut down"));
             }
-            read = tokio::time::timeout(IDLE_TIMEOUT, read_line(&mut io, &mut line, MAX_COMMAND_LINE)) => read,
+            read = read_line(&mut io, &mut line, MAX_COMMAND_LINE) => read,
         };
         let read = match read {
-            Err(_) => {
+            Err(e) if e.kind() == io::ErrorKind::TimedOut => {
                 say(
                     &mut out,
                     &record,
@@ -761,7 +830,7 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
                 io.flush().await?;
                 return Ok(over(&record, "idle timeout"));
             }
-            Ok(read) => read?,
+            read => read?,
         };
         match read {
             LineRead::Eof => {
@@ -814,7 +883,7 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
                         io.flush().await?;
                         // Anything pipelined after STARTTLS is dropped: it was sent in
                         // clear and must not be trusted as part of the TLS session.
-                        return Ok(End::StartTls(io.into_inner()));
+                        return Ok(End::StartTls(io.into_inner().inner));
                     }
                     Step::StartData(bytes) => {
                         say(&mut out, &record, &bytes);
@@ -925,6 +994,35 @@ pub(crate) fn tls_acceptor(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn only_silence_as_long_as_the_limit_times_a_session_out() {
+        use tokio::io::AsyncReadExt as _;
+        let limit = Duration::from_secs(10);
+        let (mut client, server) = tokio::io::duplex(64);
+        let mut idle = Idle::new(server, limit);
+        let started = tokio::time::Instant::now();
+        // A line every 6 s for a minute: never 10 s of silence, so no timeout, although
+        // the first deadline passes long before the end.
+        let talk = tokio::spawn(async move {
+            for _ in 0..10 {
+                tokio::time::sleep(Duration::from_secs(6)).await;
+                client.write_all(b"NOOP\r\n").await.unwrap();
+            }
+            client // kept open, and silent from now on
+        });
+        let mut buf = [0u8; 6];
+        for _ in 0..10 {
+            idle.read_exact(&mut buf).await.unwrap();
+            assert_eq!(&buf, b"NOOP\r\n");
+        }
+        let last_input = tokio::time::Instant::now();
+        assert_eq!(last_input - started, Duration::from_secs(60));
+        let _client = talk.await.unwrap();
+        let err = idle.read(&mut buf).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        assert_eq!(tokio::time::Instant::now() - last_input, limit);
+    }
 
     /// Reads a body with a tiny buffer so lines and the final dot split across reads.
     async fn body_of(input: &[u8], max: usize, buffer: usize) -> (bool, Vec<u8>, Vec<u8>) {

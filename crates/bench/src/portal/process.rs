@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use mailsink::client::SinkClient;
 
+use crate::free_port;
+
 use super::*;
 
 /// A portal process on free loopback ports with a fresh database; killed on drop.
@@ -107,12 +109,6 @@ impl Drop for PortalProcess {
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self._dir);
     }
-}
-
-pub(super) fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
 }
 
 /// Signs up `n` accounts through the API and confirms them through the sink.
