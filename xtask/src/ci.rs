@@ -31,9 +31,15 @@ impl Ci {
             cmd!(sh, "cargo clippy --workspace --all-targets -- -D warnings").run()?;
             Ok(())
         })?;
+        // Tools the tests drive, installed here so that the tests themselves never reach
+        // beyond loopback: Mailpit's npm client, for the sink's client test.
+        let npm_client = step_value("Mailpit's npm client (npm install)", || {
+            crate::npm::mailpit_api(&sh)
+        })?;
         // Unit and integration tests of every crate on SQLite, and the whole conformance
         // suite over HTTP against an in-process stack (its harness = false test target).
         step("cargo test (SQLite)", || {
+            let _client = sh.push_env("MAILSINK_NPM_CLIENT", &npm_client);
             cmd!(sh, "cargo test --workspace").run()?;
             Ok(())
         })?;
@@ -83,9 +89,14 @@ fn postgres_leg(sh: &Shell) -> anyhow::Result<()> {
 }
 
 fn step(name: &str, f: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Result<()> {
+    step_value(name, f)
+}
+
+/// A step that hands back what it made.
+fn step_value<T>(name: &str, f: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
     println!("\n==> {name}");
     let started = Instant::now();
-    f().with_context(|| format!("xtask ci: step `{name}` failed"))?;
+    let value = f().with_context(|| format!("xtask ci: step `{name}` failed"))?;
     println!("==> {name}: ok in {:.0?}", started.elapsed());
-    Ok(())
+    Ok(value)
 }

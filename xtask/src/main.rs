@@ -6,6 +6,7 @@
 mod api_contract;
 mod ci;
 mod django;
+mod npm;
 mod postgres;
 mod venv;
 

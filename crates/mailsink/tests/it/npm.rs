@@ -1,60 +1,35 @@
 //! Mailpit's published npm client, `mailpit-api`, unchanged against our sink
 //! (`tests/npm/mailpit-api.mjs`): send, read state, tags, info, chaos and release.
 //!
-//! The package is installed by name with npm into `target/tmp/npm-mailpit-api` once (npm
-//! reaches its registry for that install only; later runs reuse it); every call of the
-//! client goes to the sinks on 127.0.0.1. Without `npm` and `node` the test says so and
-//! passes (`.ci/run` installs them).
+//! The client is installed beforehand, not by this test (tests never reach beyond
+//! loopback): `cargo xtask ci` installs it by name with npm into
+//! `target/npm-mailpit-api` and names that directory in `MAILSINK_NPM_CLIENT`. Without
+//! that variable the test says so and passes; with it, a missing client or a missing
+//! `node` is a failure. Every call of the client goes to the sinks on 127.0.0.1.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 use crate::helpers::*;
 
-/// The client's major version: its calls are the contract, a new major may change them.
-const PACKAGE: &str = "mailpit-api@2";
-
-fn have(program: &str) -> bool {
-    Command::new(program)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-/// Installs the client unless a run before did; returns its directory.
-fn install() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("npm-mailpit-api");
-    if dir.join("node_modules/mailpit-api/package.json").exists() {
-        return dir;
-    }
-    std::fs::create_dir_all(&dir).unwrap();
-    let out = Command::new("npm")
-        .args([
-            "install",
-            "--no-audit",
-            "--no-fund",
-            "--prefer-offline",
-            "--prefix",
-        ])
-        .arg(&dir)
-        .arg(PACKAGE)
-        .output()
-        .expect("npm runs");
+/// Where the client is installed, when the run provides it.
+fn installed() -> Option<PathBuf> {
+    let dir = PathBuf::from(std::env::var_os("MAILSINK_NPM_CLIENT")?);
     assert!(
-        out.status.success(),
-        "npm install {PACKAGE} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+        dir.join("node_modules/mailpit-api/package.json").exists(),
+        "MAILSINK_NPM_CLIENT={} holds no mailpit-api (npm install --prefix DIR mailpit-api@2)",
+        dir.display()
     );
-    dir
+    Some(dir)
 }
 
 #[tokio::test]
 async fn the_mailpit_api_npm_client_works_unchanged() {
-    if !have("npm") || !have("node") {
-        println!("skipped: npm and node are not installed (apt-get install nodejs npm)");
+    let Some(dir) = installed() else {
+        println!(
+            "skipped: MAILSINK_NPM_CLIENT is not set (cargo xtask ci installs the client and sets it)"
+        );
         return;
-    }
-    let dir = tokio::task::spawn_blocking(install).await.unwrap();
+    };
     let (relay, sink) = relaying_pair().await;
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/npm/mailpit-api.mjs");
     let out = tokio::process::Command::new("node")
