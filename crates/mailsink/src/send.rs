@@ -201,6 +201,14 @@ fn build(req: SendRequest) -> Result<(Envelope, Vec<u8>), String> {
     for c in &req.reply_to {
         builder = builder.reply_to(mailbox("Reply-To", c)?);
     }
+    // A Message-ID of its own, as any mail client gives, unless the request sets one.
+    if !req
+        .headers
+        .keys()
+        .any(|name| name.eq_ignore_ascii_case("Message-ID"))
+    {
+        builder = builder.message_id(None);
+    }
     let tagged = !req.tags.is_empty();
     for (name, value) in &req.headers {
         if RESTRICTED.iter().any(|r| r.eq_ignore_ascii_case(name))

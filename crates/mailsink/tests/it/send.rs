@@ -55,6 +55,12 @@ async fn a_sent_message_is_stored_as_if_received_by_smtp() {
         .await
         .unwrap();
     assert_eq!(msg.id, id);
+    // A Message-ID of its own, as a mail client would give it.
+    assert!(
+        msg.message_id.contains('@') && !msg.message_id.starts_with('<'),
+        "{:?}",
+        msg.message_id
+    );
     assert_eq!(msg.from.as_ref().unwrap().name, "The App");
     assert_eq!(msg.cc[0].address, "manager@example.com");
     assert_eq!(msg.bcc[0].address, "audit@example.com");
@@ -153,4 +159,22 @@ async fn the_send_api_can_be_turned_off() {
     assert_eq!(status, 403);
     assert!(answer["Error"].as_str().unwrap().contains("--no-send-api"));
     assert!(sink.search("").await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_message_id_given_in_headers_is_kept() {
+    let sink = spawn_sink().await;
+    let (status, answer) = post_send(
+        &sink.http_url(),
+        &json!({
+            "From": {"Email": "app@example.com"},
+            "To": [{"Email": "kim@example.com"}],
+            "Subject": "Threaded",
+            "Headers": {"Message-ID": "<thread-1@app.example>"}
+        }),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    let msg = sink.wait_for("to:kim@example.com", WAIT).await.unwrap();
+    assert_eq!(msg.message_id, "thread-1@app.example");
 }
