@@ -23,7 +23,6 @@ use std::time::Duration;
 use anyhow::Context as _;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt as _, BufReader};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
@@ -84,38 +83,25 @@ fn parse_auth(text: &str) -> anyhow::Result<HashMap<String, String>> {
 
 /// Accepts connections until cancelled.
 pub(crate) async fn serve(listener: TcpListener, ctx: Arc<Pop3Context>, cancel: CancellationToken) {
-    let slots = Arc::new(Semaphore::new(MAX_SESSIONS));
-    loop {
-        let accepted = tokio::select! {
-            () = cancel.cancelled() => break,
-            accepted = listener.accept() => accepted,
-        };
-        match accepted {
-            Ok((stream, peer)) => {
-                let permit = slots.clone().try_acquire_owned();
-                let ctx = ctx.clone();
-                let cancel = cancel.clone();
-                tokio::spawn(async move {
-                    let mut stream = stream;
-                    let Ok(_permit) = permit else {
-                        let _ = stream.write_all(b"-ERR too many connections\r\n").await;
-                        return;
-                    };
-                    let _ = stream.set_nodelay(true);
-                    tokio::select! {
-                        () = cancel.cancelled() => {}
-                        r = session(stream, &ctx) => if let Err(e) = r {
-                            tracing::debug!(%peer, error = %e, "POP3 session ended with an error");
-                        },
-                    }
-                });
+    crate::accept::accept_loop(
+        "POP3",
+        listener,
+        cancel,
+        MAX_SESSIONS,
+        move |stream, _peer, cancel| {
+            let ctx = ctx.clone();
+            async move {
+                tokio::select! {
+                    () = cancel.cancelled() => Ok(()),
+                    r = session(stream, &ctx) => r,
+                }
             }
-            Err(e) => {
-                tracing::warn!(error = %e, "POP3 accept failed");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        }
-    }
+        },
+        |mut stream, _peer| async move {
+            let _ = stream.write_all(b"-ERR too many connections\r\n").await;
+        },
+    )
+    .await;
 }
 
 /// Where a session is (RFC 1939's states; UPDATE is the QUIT of a transaction).

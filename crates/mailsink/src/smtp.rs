@@ -30,7 +30,6 @@ use tokio::io::{
     AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, ReadBuf,
 };
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
@@ -73,51 +72,38 @@ impl Handler for SequenceOnly {}
 
 /// Accepts connections until cancelled.
 pub(crate) async fn serve(listener: TcpListener, ctx: Arc<SmtpContext>, cancel: CancellationToken) {
-    let sessions = Arc::new(Semaphore::new(MAX_SESSIONS));
     // No AUTH mechanism is enabled in mailin: its AUTH makes authentication mandatory
     // (MAIL is refused before it); `Conn` answers AUTH itself.
     let builder = Arc::new(SessionBuilder::new(HOSTNAME));
-    loop {
-        let accepted = tokio::select! {
-            () = cancel.cancelled() => break,
-            accepted = listener.accept() => accepted,
-        };
-        match accepted {
-            Ok((stream, peer)) => {
-                let permit = sessions.clone().try_acquire_owned();
-                let ctx = ctx.clone();
-                // A token of its own: every session polls it on each read, and a shared
-                // one would make them all contend for one lock.
-                let cancel = cancel.child_token();
-                let builder = builder.clone();
-                tokio::spawn(async move {
-                    let Ok(_permit) = permit else {
-                        const BUSY: &[u8] = b"421 4.7.0 Too many connections, try again later\r\n";
-                        let record = ctx.sessions.start(peer);
-                        record.server(BUSY);
-                        record.end("too many connections");
-                        let mut stream = stream;
-                        let _ = stream.write_all(BUSY).await;
-                        return;
-                    };
-                    let _ = stream.set_nodelay(true);
-                    let serve = Serve {
-                        builder: &builder,
-                        ctx: &ctx,
-                        cancel: &cancel,
-                    };
-                    if let Err(e) = session(stream, peer, &serve).await {
-                        tracing::debug!(%peer, error = %e, "SMTP session ended with an error");
-                    }
-                });
+    let busy_ctx = ctx.clone();
+    crate::accept::accept_loop(
+        "SMTP",
+        listener,
+        cancel,
+        MAX_SESSIONS,
+        move |stream, peer, cancel| {
+            let (ctx, builder) = (ctx.clone(), builder.clone());
+            async move {
+                let serve = Serve {
+                    builder: &builder,
+                    ctx: &ctx,
+                    cancel: &cancel,
+                };
+                session(stream, peer, &serve).await
             }
-            Err(e) => {
-                // Out of file descriptors and the like: back off instead of spinning.
-                tracing::warn!(error = %e, "SMTP accept failed");
-                tokio::time::sleep(Duration::from_millis(50)).await;
+        },
+        move |mut stream, peer| {
+            let ctx = busy_ctx.clone();
+            async move {
+                const BUSY: &[u8] = b"421 4.7.0 Too many connections, try again later\r\n";
+                let record = ctx.sessions.start(peer);
+                record.server(BUSY);
+                record.end("too many connections");
+                let _ = stream.write_all(BUSY).await;
             }
-        }
-    }
+        },
+    )
+    .await;
 }
 
 /// A stream whose reads fail with `TimedOut` after `limit` without any input. Its one
