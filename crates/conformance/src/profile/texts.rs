@@ -128,6 +128,13 @@ impl Texts {
         })
     }
 
+    /// The label of the change form's confirmation field.
+    pub fn change_confirmation(&self) -> &str {
+        self.change_confirm_new_password
+            .as_deref()
+            .unwrap_or(&self.confirm_new_password)
+    }
+
     /// The label of the log-in form's identifier field.
     pub fn log_in_email(&self) -> &str {
         self.log_in_email.as_deref().unwrap_or(&self.email)

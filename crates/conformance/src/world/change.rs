@@ -60,11 +60,7 @@ impl PortalWorld {
         let w = self.words.clone();
         self.fill(&w.current_password, current).await?;
         self.fill(&w.new_password, new).await?;
-        let confirm = w
-            .change_confirm_new_password
-            .as_deref()
-            .unwrap_or(&w.confirm_new_password);
-        self.fill(confirm, confirmation).await?;
+        self.fill(w.change_confirmation(), confirmation).await?;
         self.click(button).await?;
         self.changed_in_settings = true;
         self.settle_password(new).await

@@ -380,7 +380,7 @@ impl PortalWorld {
         let new = new_password("Forged");
         b.fill(&w.current_password, &password).await?;
         b.fill(&w.new_password, &new).await?;
-        b.fill(&w.confirm_new_password, &new).await?;
+        b.fill(w.change_confirmation(), &new).await?;
         let Browser::Http(mut http) = b else {
             unreachable!("built as an HTTP browser above")
         };
