@@ -102,7 +102,7 @@ impl Browser {
     }
 
     /// The response headers as a comparable list (HTTP mode only): see
-    /// [`header_shape`].
+    /// [`htmlform::header_shape`].
     pub fn header_shape(&self) -> Option<Vec<String>> {
         let Self::Http(HttpBrowser {
             page: Some(page), ..
@@ -110,7 +110,7 @@ impl Browser {
         else {
             return None;
         };
-        Some(header_shape(&page.headers))
+        Some(htmlform::header_shape(&page.headers))
     }
 
     /// The cookies the browser sends to the page it is on, as a `Cookie` header: what
@@ -173,29 +173,6 @@ impl Browser {
         };
         format!("page {url}{status} shows: {text:?}")
     }
-}
-
-/// Response headers as a comparable list: every header but `Date`, cookies by name and
-/// attributes without their value, sorted. Enumeration-safe answers have the same.
-pub fn header_shape(headers: &reqwest::header::HeaderMap) -> Vec<String> {
-    let mut shape: Vec<String> = headers
-        .iter()
-        .filter(|(name, _)| *name != reqwest::header::DATE)
-        .map(|(name, value)| {
-            let value = value.to_str().unwrap_or("<binary>");
-            if *name == reqwest::header::SET_COOKIE {
-                let mut parts = value.split(';');
-                let cookie = parts.next().unwrap_or_default();
-                let cookie_name = cookie.split('=').next().unwrap_or_default();
-                let attrs: Vec<&str> = parts.map(str::trim).collect();
-                format!("set-cookie: {cookie_name}=…; {}", attrs.join("; "))
-            } else {
-                format!("{name}: {value}")
-            }
-        })
-        .collect();
-    shape.sort();
-    shape
 }
 
 /// A browser over HTTP ([`htmlform`]): cookies kept, redirects followed, forms

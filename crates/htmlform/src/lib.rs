@@ -29,4 +29,4 @@ mod page;
 
 pub use browser::{Browser, Error};
 pub use markup::{Action, PageError, Submission};
-pub use page::Page;
+pub use page::{Page, header_shape};

@@ -88,3 +88,26 @@ impl Page {
         markup::plan_click(&self.url, &self.html, name, typed)
     }
 }
+
+/// Response headers as a comparable list: every header but `Date`, cookies by name and
+/// attributes without their value, sorted. Enumeration-safe answers have the same.
+pub fn header_shape(headers: &reqwest::header::HeaderMap) -> Vec<String> {
+    let mut shape: Vec<String> = headers
+        .iter()
+        .filter(|(name, _)| *name != reqwest::header::DATE)
+        .map(|(name, value)| {
+            let value = value.to_str().unwrap_or("<binary>");
+            if *name == reqwest::header::SET_COOKIE {
+                let mut parts = value.split(';');
+                let cookie = parts.next().unwrap_or_default();
+                let cookie_name = cookie.split('=').next().unwrap_or_default();
+                let attrs: Vec<&str> = parts.map(str::trim).collect();
+                format!("set-cookie: {cookie_name}=…; {}", attrs.join("; "))
+            } else {
+                format!("{name}: {value}")
+            }
+        })
+        .collect();
+    shape.sort();
+    shape
+}

@@ -52,21 +52,6 @@ async fn still_logged_in(w: &mut PortalWorld) -> Outcome {
     step!(w, w.assert_logged_in().await)
 }
 
-#[given("I keep a copy of the cookies my browser sends")]
-async fn copy_cookies(w: &mut PortalWorld) -> Outcome {
-    step!(w, w.copy_session_cookies().await)
-}
-
-#[when("I log out")]
-async fn log_out(w: &mut PortalWorld) -> Outcome {
-    step!(w, w.log_out().await)
-}
-
-#[then("that copy of my cookies, sent again, does not reach my account")]
-async fn copied_cookies_logged_out(w: &mut PortalWorld) -> Outcome {
-    step!(w, w.copied_cookies_logged_out().await)
-}
-
 #[then("the other device is logged out")]
 async fn other_device_logged_out(w: &mut PortalWorld) -> Outcome {
     step!(w, w.assert_logged_out(Device::Other).await)

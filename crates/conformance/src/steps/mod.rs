@@ -17,5 +17,6 @@ mod control;
 mod mail;
 mod pages;
 mod recovery;
+mod session;
 mod someone_else;
 mod translated;

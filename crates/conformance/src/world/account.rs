@@ -204,8 +204,7 @@ impl PortalWorld {
     /// keeps what the portal gave it (its device cookie), not the session.
     pub async fn logged_in_before(&mut self) -> anyhow::Result<()> {
         self.log_in().await?;
-        let log_out = self.words.log_out.clone();
-        self.click(&log_out).await?;
+        self.log_out().await?;
         self.assert_logged_out(Device::This).await
     }
 
@@ -298,45 +297,6 @@ impl PortalWorld {
         Ok((logged_in, b.describe().await))
     }
 
-    /// Keeps a copy of the cookies the scenario's browser sends to the page it is on
-    /// (its session among them), as someone who read them off the wire would.
-    pub async fn copy_session_cookies(&mut self) -> anyhow::Result<()> {
-        let cookies = self.browser.cookie_header().await?;
-        ensure!(
-            !cookies.is_empty(),
-            "the browser holds no cookie for this page"
-        );
-        self.copied_cookies = Some(cookies);
-        Ok(())
-    }
-
-    /// Presses the target's "Log out".
-    pub async fn log_out(&mut self) -> anyhow::Result<()> {
-        let log_out = self.words.log_out.clone();
-        self.click(&log_out).await
-    }
-
-    /// The copied cookies, sent again from another client after the log-out, do not
-    /// reach the account: the session ended on the server, not only in the browser.
-    pub async fn copied_cookies_logged_out(&mut self) -> anyhow::Result<()> {
-        let cookies = self
-            .copied_cookies
-            .clone()
-            .context("no cookies were copied")?;
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(reqwest::header::COOKIE, cookies.parse()?);
-        let mut replay = Browser::Http(crate::browser::HttpBrowser::with_headers(headers)?);
-        replay
-            .open(&self.url_of(&self.profile().paths.account)?)
-            .await?;
-        ensure!(
-            !is_logged_in(&mut replay, &self.words).await?,
-            "the session cookie still opens the account after logging out: the {}",
-            replay.describe().await
-        );
-        Ok(())
-    }
-
     // ----- signing up with an address already taken -------------------------------------
 
     /// Signs up again with the account's address `times` times, then with a brand-new
@@ -396,10 +356,20 @@ impl PortalWorld {
         Ok(())
     }
 
-    fn unconfirmed(&self) -> anyhow::Result<&Account> {
-        self.unconfirmed
-            .as_ref()
-            .context("no address was signed up without confirming it")
+    /// The address left unconfirmed, and the password a log-in to it tries: the one
+    /// chosen at sign-up or a wrong one.
+    pub(super) fn unconfirmed_attempt(
+        &self,
+        password: UnconfirmedPassword,
+    ) -> anyhow::Result<(String, String)> {
+        let account = self
+            .unconfirmed
+            .clone()
+            .context("no address was signed up without confirming it")?;
+        Ok(match password {
+            UnconfirmedPassword::Chosen => (account.email, account.password),
+            UnconfirmedPassword::Wrong => (account.email, new_password("Wrong")),
+        })
     }
 
     /// Tries to log in to the unconfirmed address, with its password or a wrong one, in
@@ -408,15 +378,11 @@ impl PortalWorld {
         &mut self,
         password: UnconfirmedPassword,
     ) -> anyhow::Result<()> {
-        let account = self.unconfirmed()?.clone();
-        let password = match password {
-            UnconfirmedPassword::Chosen => account.password,
-            UnconfirmedPassword::Wrong => new_password("Wrong"),
-        };
+        let (email, password) = self.unconfirmed_attempt(password)?;
         let base = self.start_url()?;
         let mut b = self.suite.browser(&self.words).await?;
         let answer = async {
-            log_in(&mut b, &base, &account.email, &password, &self.words).await?;
+            log_in(&mut b, &base, &email, &password, &self.words).await?;
             Answer::of(&mut b).await
         }
         .await;
@@ -428,7 +394,7 @@ impl PortalWorld {
     /// Signs up, in the scenario's browser, with the address left unconfirmed, and with
     /// a password of the scenario's own: the account to be is the scenario's.
     pub async fn sign_up_with_unconfirmed_address(&mut self) -> anyhow::Result<()> {
-        let email = self.unconfirmed()?.email.clone();
+        let (email, _) = self.unconfirmed_attempt(UnconfirmedPassword::Chosen)?;
         let (base, password) = (self.start_url()?, new_password("Mine"));
         sign_up(&mut self.browser, &base, &email, &password, &self.words).await?;
         self.account = Some(Account { email, password });
@@ -443,7 +409,7 @@ impl PortalWorld {
 
     /// The password of the unconfirmed sign-up does not open the account.
     pub async fn unconfirmed_password_fails(&mut self) -> anyhow::Result<()> {
-        let theirs = self.unconfirmed()?.password.clone();
+        let (_, theirs) = self.unconfirmed_attempt(UnconfirmedPassword::Chosen)?;
         self.assert_cannot_log_in(&theirs).await
     }
 }
@@ -501,6 +467,6 @@ async fn confirm_account(b: &mut Browser, link: &Url, words: &Texts) -> anyhow::
 }
 
 /// Logged in = the page offers the Settings icon or "Log out".
-async fn is_logged_in(b: &mut Browser, words: &Texts) -> anyhow::Result<bool> {
+pub(super) async fn is_logged_in(b: &mut Browser, words: &Texts) -> anyhow::Result<bool> {
     Ok(b.has_clickable(&words.settings).await? || b.has_clickable(&words.log_out).await?)
 }

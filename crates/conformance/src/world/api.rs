@@ -4,8 +4,8 @@
 
 use anyhow::{Context as _, bail, ensure};
 
-use super::{Answer, PortalWorld, UnconfirmedPassword, new_password};
-use crate::browser::header_shape;
+use super::{Answer, PortalWorld, UnconfirmedPassword};
+
 use crate::mail;
 
 /// Where the JSON API lives under the portal's public URL.
@@ -26,7 +26,7 @@ impl PortalWorld {
             .await
             .with_context(|| format!("POST {url}"))?;
         let status = answer.status().as_u16();
-        let headers = header_shape(answer.headers());
+        let headers = htmlform::header_shape(answer.headers());
         let text = answer.text().await?;
         self.answers.push(Answer {
             text,
@@ -108,17 +108,10 @@ impl PortalWorld {
         &mut self,
         password: UnconfirmedPassword,
     ) -> anyhow::Result<()> {
-        let account = self
-            .unconfirmed
-            .clone()
-            .context("no address was signed up without confirming it")?;
-        let password = match password {
-            UnconfirmedPassword::Chosen => account.password,
-            UnconfirmedPassword::Wrong => new_password("Wrong"),
-        };
+        let (email, password) = self.unconfirmed_attempt(password)?;
         self.post_api(
             "sessions",
-            serde_json::json!({ "email": account.email, "password": password }),
+            serde_json::json!({ "email": email, "password": password }),
         )
         .await
     }

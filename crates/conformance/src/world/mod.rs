@@ -30,6 +30,7 @@ mod evidence;
 mod mail;
 mod pages;
 mod recovery;
+mod session;
 mod someone_else;
 pub mod words;
 
