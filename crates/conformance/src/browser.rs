@@ -113,8 +113,7 @@ impl Browser {
         Some(htmlform::header_shape(&page.headers))
     }
 
-    /// The cookies the browser sends to the page it is on, as a `Cookie` header: what
-    /// someone who copied them could send again.
+    /// The `Cookie` header the browser sends to its page: what a copier could replay.
     pub async fn cookie_header(&mut self) -> anyhow::Result<String> {
         match self {
             Self::Http(b) => {
@@ -137,6 +136,18 @@ impl Browser {
         match self {
             Self::Http(b) => Some(b.status_code()),
             Self::Web(_) => None,
+        }
+    }
+
+    /// The HTTP status of the page shown; in Chromium, from its navigation timing.
+    pub async fn page_status(&mut self) -> Option<u16> {
+        match self {
+            Self::Http(b) => Some(b.status_code()),
+            Self::Web(b) => {
+                let js = "return performance.getEntriesByType('navigation')[0]?.responseStatus";
+                let status = b.client.execute(js, vec![]).await.ok()?.as_u64()?;
+                u16::try_from(status).ok()
+            }
         }
     }
 

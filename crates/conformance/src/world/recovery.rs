@@ -284,7 +284,7 @@ impl PortalWorld {
         ensure!(
             says_invalid
                 || !self.alerts().await?.is_empty()
-                || self.browser.status().is_some_and(|s| s >= 400),
+                || self.browser.page_status().await.is_some_and(|s| s >= 400),
             "the page does not say that the link is no longer valid"
         );
         Ok(())
