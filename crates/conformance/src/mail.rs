@@ -173,6 +173,35 @@ impl Mailbox {
         }
     }
 
+    /// Waits until the sink has applied the fault rule `id` at least once, that is until
+    /// the target tried to send through it and was refused; fails after
+    /// [`ARRIVAL_TIMEOUT`]. The sink's rule list is read every 20 ms (it has no
+    /// long poll for rules); nothing else is waited for.
+    pub async fn fault_applied(&self, id: &str) -> anyhow::Result<()> {
+        let deadline = Instant::now() + ARRIVAL_TIMEOUT;
+        loop {
+            let rules = self.client.faults().await.map_err(|e| {
+                anyhow::Error::new(e).context(format!(
+                    "reading the fault rules of the mail sink at {}",
+                    self.sink_url()
+                ))
+            })?;
+            match rules.iter().find(|r| r.id == id) {
+                Some(rule) if rule.applied > 0 => return Ok(()),
+                Some(_) => {}
+                None => anyhow::bail!("fault rule {id} is no longer on the mail sink"),
+            }
+            if Instant::now() >= deadline {
+                anyhow::bail!(
+                    "the portal did not try to send any email while the mail server was down \
+                     (fault rule {id} was never applied within {ARRIVAL_TIMEOUT:?}): the \
+                     outage was not exercised"
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Removes the fault rule `id` (see [`Mailbox::refuse_mail_to`]).
     pub async fn remove_fault(&self, id: &str) -> anyhow::Result<()> {
         self.client.delete_fault(id).await.map_err(|e| {

@@ -18,7 +18,7 @@ async fn none_to_unknown(w: &mut PortalWorld) -> Outcome {
 
 #[then("no email is sent to this email address while the mail server is down")]
 async fn none_while_down(w: &mut PortalWorld) -> Outcome {
-    step!(w, w.no_recovery_email().await)
+    step!(w, w.no_recovery_email_while_down().await)
 }
 
 #[then(expr = "only {int} password recovery emails are sent to this email address")]

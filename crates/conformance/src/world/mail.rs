@@ -127,6 +127,21 @@ impl PortalWorld {
         self.mailbox.none(&email, &words).await
     }
 
+    /// The portal tried to send while the mail server was down (each outage rule was
+    /// applied: a refused attempt), and no recovery email got through: the outage was
+    /// really exercised, not merely not yet reached.
+    pub async fn no_recovery_email_while_down(&mut self) -> anyhow::Result<()> {
+        if self.outage_rules.is_empty() {
+            anyhow::bail!(
+                "the mail server is not down: say \"Given the mail server is down\" first"
+            );
+        }
+        for id in &self.outage_rules {
+            self.mailbox.fault_applied(id).await?;
+        }
+        self.no_recovery_email().await
+    }
+
     /// No email at all (read ones aside) reaches the account's address.
     pub async fn no_email_to_account(&mut self) -> anyhow::Result<()> {
         let email = self.email()?;
