@@ -5,7 +5,7 @@ Feature: A recovery link works once, for a while, and only as it was sent
     Given I have an account on the portal
     And I asked to restore my password
 
-  @owasp-fp-single-use-token
+  @asvs-6.4.1 @owasp-fp-single-use-token
   Scenario: A used recovery link is refused
     When I go to my emails and click the recovery link
     And I enter a new password and validate
@@ -14,7 +14,7 @@ Feature: A recovery link works once, for a while, and only as it was sent
     Then the recovery link is refused
     And I can log in using the new password I defined
 
-  @in-process @owasp-fp-single-use-token
+  @in-process @asvs-6.4.1 @owasp-fp-single-use-token
   Scenario: An expired recovery link is refused
     Given the recovery link is 31 minutes old
     When I go to my emails and click the recovery link
