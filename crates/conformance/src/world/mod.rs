@@ -384,6 +384,12 @@ impl PortalWorld {
     }
 
     /// The target's success sentence for the last new password sent.
+    /// Whether the page on screen says the password was set (the success sentence).
+    async fn says_password_set(&mut self) -> anyhow::Result<bool> {
+        let sentence = self.success_sentence();
+        Ok(self.browser.text().await?.contains(&sentence))
+    }
+
     fn success_sentence(&self) -> String {
         match (&self.words.change_success, self.changed_in_settings) {
             (Some(s), true) => s.clone(),

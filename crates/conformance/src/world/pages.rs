@@ -80,11 +80,7 @@ impl PortalWorld {
             self.profile().pages.errors
         );
         ensure!(
-            !self
-                .browser
-                .text()
-                .await?
-                .contains(&self.success_sentence()),
+            !self.says_password_set().await?,
             "the page says the password was changed"
         );
         if let Some(words) = words {

@@ -254,22 +254,13 @@ impl PortalWorld {
         if self.browser.has_field(&self.words.new_password).await? {
             let pw = new_password("Sneaky");
             self.set_new_password(&pw, &pw).await?;
-            if self
-                .browser
-                .text()
-                .await?
-                .contains(&self.success_sentence())
-            {
+            if self.says_password_set().await? {
                 self.password_changed(pw)?;
                 bail!("the link was accepted: a new password was set with it");
             }
         } else {
             ensure!(
-                !self
-                    .browser
-                    .text()
-                    .await?
-                    .contains(&self.success_sentence()),
+                !self.says_password_set().await?,
                 "the page says the password was changed"
             );
         }

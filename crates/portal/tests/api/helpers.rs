@@ -253,6 +253,28 @@ pub fn token_of(link: &str) -> String {
         .into_owned()
 }
 
+/// Sends the "Update password" form of the settings page `form` with these three fields.
+pub async fn update_password(
+    browser: &Browser,
+    form: &Page,
+    current: &str,
+    new: &str,
+    confirm: &str,
+) -> Page {
+    browser
+        .submit(
+            form,
+            "Update password",
+            &[
+                ("Current password", current),
+                ("New password", new),
+                ("Confirm new password", confirm),
+            ],
+        )
+        .await
+        .unwrap()
+}
+
 /// Logs in through the log-in form; the page the portal answered.
 pub async fn log_in(browser: &Browser, email: &str, password: &str) -> Page {
     let login = browser.get("/login").await.unwrap();

@@ -87,18 +87,7 @@ async fn change_password_journey_works_as_the_article_says() {
     assert!(security.says("Password"));
     let edit = browser.click(&security, "Edit").await.unwrap();
     // Enter your current password, define a new one, and click "Update password".
-    let done = browser
-        .submit(
-            &edit,
-            "Update password",
-            &[
-                ("Current password", STRONG),
-                ("New password", STRONGER),
-                ("Confirm new password", STRONGER),
-            ],
-        )
-        .await
-        .unwrap();
+    let done = update_password(&browser, &edit, STRONG, STRONGER, STRONGER).await;
     assert!(done.says(SUCCESS), "{}", done.text());
     app.email("bob@example.com", "Your password was changed")
         .await;

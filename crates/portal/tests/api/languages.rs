@@ -522,17 +522,7 @@ async fn the_language_chosen_in_settings_is_the_one_of_later_emails() {
     // The page stays English; the emails are French.
     assert!(saved.html.contains("<html lang=\"en\">"));
     let edit = b.get("/settings/security/password").await.unwrap();
-    b.submit(
-        &edit,
-        "Update password",
-        &[
-            ("Current password", STRONG),
-            ("New password", STRONGER),
-            ("Confirm new password", STRONGER),
-        ],
-    )
-    .await
-    .unwrap();
+    update_password(&b, &edit, STRONG, STRONGER, STRONGER).await;
     let mail = app
         .email("owner@example.com", "Votre mot de passe a été modifié")
         .await;

@@ -93,36 +93,14 @@ async fn the_html_forms_show_the_reason_in_an_alert() {
     let b = app.browser();
     log_in(&b, "form@example.com", STRONG).await;
     let edit = b.get("/settings/security/password").await.unwrap();
-    let refused = b
-        .submit(
-            &edit,
-            "Update password",
-            &[
-                ("Current password", STRONG),
-                ("New password", "iloveyou1234"),
-                ("Confirm new password", "iloveyou1234"),
-            ],
-        )
-        .await
-        .unwrap();
+    let refused = update_password(&b, &edit, STRONG, "iloveyou1234", "iloveyou1234").await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         refused.alert().unwrap().contains("too common"),
         "{:?}",
         refused.alert()
     );
-    let mismatch = b
-        .submit(
-            &refused,
-            "Update password",
-            &[
-                ("Current password", STRONG),
-                ("New password", STRONGER),
-                ("Confirm new password", "something else entirely"),
-            ],
-        )
-        .await
-        .unwrap();
+    let mismatch = update_password(&b, &refused, STRONG, STRONGER, "something else entirely").await;
     assert!(mismatch.alert().unwrap().contains("do not match"));
 
     let r = app

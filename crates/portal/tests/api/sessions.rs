@@ -89,18 +89,7 @@ async fn a_change_ends_other_sessions_and_rotates_this_one() {
     let before = session_cookie(&me, &app).await;
 
     let edit = me.get("/settings/security/password").await.unwrap();
-    let done = me
-        .submit(
-            &edit,
-            "Update password",
-            &[
-                ("Current password", STRONG),
-                ("New password", STRONGER),
-                ("Confirm new password", STRONGER),
-            ],
-        )
-        .await
-        .unwrap();
+    let done = update_password(&me, &edit, STRONG, STRONGER, STRONGER).await;
     assert!(done.says("You can now log in using the new password you defined."));
     let after = session_cookie(&me, &app).await;
     assert_ne!(before, after, "the session id rotates");
@@ -150,18 +139,7 @@ async fn a_change_needs_the_current_password_and_a_session() {
     let b = app.browser();
     log_in(&b, "cur@example.com", STRONG).await;
     let edit = b.get("/settings/security/password").await.unwrap();
-    let refused = b
-        .submit(
-            &edit,
-            "Update password",
-            &[
-                ("Current password", "not my password at all"),
-                ("New password", STRONGER),
-                ("Confirm new password", STRONGER),
-            ],
-        )
-        .await
-        .unwrap();
+    let refused = update_password(&b, &edit, "not my password at all", STRONGER, STRONGER).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(
         refused.alert().as_deref(),
